@@ -1,0 +1,98 @@
+/// Every kind of event Strongroom journals. A closed enum, so that the projection, the live state,
+/// statistics and the audit tool must each say what they do with every kind.
+///
+/// Adding an event: a payload struct (Codable, in the folder of its concept), a case here, its
+/// `type` and `schemaVersion` below, and its decoding in `decode(type:schemaVersion:payload:)`.
+/// Changing a payload's shape: bump its schema version and keep decoding the old one.
+public enum EventBody: Sendable, Equatable {
+    case signingKeyAdded(SigningKeyAdded)
+    case signingKeyRetired(SigningKeyRetired)
+    case clientRegistered(ClientRegistered)
+    case clientUpdated(ClientUpdated)
+    case clientRemoved(ClientRemoved)
+    case userAdded(UserAdded)
+    case parPushed(ParPushed)
+    case codeIssued(CodeIssued)
+    case grantCreated(GrantCreated)
+    case tokensIssued(TokensIssued)
+    case grantRevoked(GrantRevoked)
+
+    /// The event type as journaled.
+    public var type: String {
+        switch self {
+        case .signingKeyAdded: return "key.signing_added"
+        case .signingKeyRetired: return "key.signing_retired"
+        case .clientRegistered: return "client.registered"
+        case .clientUpdated: return "client.updated"
+        case .clientRemoved: return "client.removed"
+        case .userAdded: return "user.added"
+        case .parPushed: return "par.pushed"
+        case .codeIssued: return "authorization.code_issued"
+        case .grantCreated: return "grant.created"
+        case .tokensIssued: return "token.issued"
+        case .grantRevoked: return "grant.revoked"
+        }
+    }
+
+    /// The payload schema version written by this build.
+    public var schemaVersion: UInt16 { 1 }
+
+    /// Every type this build writes, for documentation and statistics.
+    public static let allTypes = [
+        "key.signing_added", "key.signing_retired", "client.registered", "client.updated", "client.removed",
+        "user.added", "par.pushed", "authorization.code_issued", "grant.created", "token.issued", "grant.revoked",
+    ]
+
+    func encodePayload(into buffer: inout [UInt8]) throws {
+        let encoder = EventJSONEncoder()
+        switch self {
+        case .signingKeyAdded(let p): try encoder.encode(p, into: &buffer)
+        case .signingKeyRetired(let p): try encoder.encode(p, into: &buffer)
+        case .clientRegistered(let p): try encoder.encode(p, into: &buffer)
+        case .clientUpdated(let p): try encoder.encode(p, into: &buffer)
+        case .clientRemoved(let p): try encoder.encode(p, into: &buffer)
+        case .userAdded(let p): try encoder.encode(p, into: &buffer)
+        case .parPushed(let p): try encoder.encode(p, into: &buffer)
+        case .codeIssued(let p): try encoder.encode(p, into: &buffer)
+        case .grantCreated(let p): try encoder.encode(p, into: &buffer)
+        case .tokensIssued(let p): try encoder.encode(p, into: &buffer)
+        case .grantRevoked(let p): try encoder.encode(p, into: &buffer)
+        }
+    }
+
+    static func decode(type: String, schemaVersion: UInt16, payload: UnsafeRawBufferPointer) throws -> EventBody {
+        let d = EventJSONDecoder()
+        guard schemaVersion == 1 else { throw EventDecodingError.unsupportedVersion(type: type, version: schemaVersion) }
+        switch type {
+        case "key.signing_added": return .signingKeyAdded(try d.decode(SigningKeyAdded.self, from: payload))
+        case "key.signing_retired": return .signingKeyRetired(try d.decode(SigningKeyRetired.self, from: payload))
+        case "client.registered": return .clientRegistered(try d.decode(ClientRegistered.self, from: payload))
+        case "client.updated": return .clientUpdated(try d.decode(ClientUpdated.self, from: payload))
+        case "client.removed": return .clientRemoved(try d.decode(ClientRemoved.self, from: payload))
+        case "user.added": return .userAdded(try d.decode(UserAdded.self, from: payload))
+        case "par.pushed": return .parPushed(try d.decode(ParPushed.self, from: payload))
+        case "authorization.code_issued": return .codeIssued(try d.decode(CodeIssued.self, from: payload))
+        case "grant.created": return .grantCreated(try d.decode(GrantCreated.self, from: payload))
+        case "token.issued": return .tokensIssued(try d.decode(TokensIssued.self, from: payload))
+        case "grant.revoked": return .grantRevoked(try d.decode(GrantRevoked.self, from: payload))
+        default: throw EventDecodingError.unknownType(type)
+        }
+    }
+}
+
+/// Why an event record could not be read back.
+public enum EventDecodingError: Error, CustomStringConvertible, Equatable {
+    case malformedEnvelope(String)
+    case unknownType(String)
+    case unsupportedVersion(type: String, version: UInt16)
+    case payload(type: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .malformedEnvelope(let why): return "malformed event envelope: \(why)"
+        case .unknownType(let t): return "unknown event type \(t) (written by a newer Strongroom?)"
+        case .unsupportedVersion(let t, let v): return "event \(t) schema version \(v) is not readable by this build"
+        case .payload(let t, let why): return "event \(t) payload does not decode: \(why)"
+        }
+    }
+}

@@ -1,0 +1,147 @@
+// The OAuth/OpenID protocol events. Every secret (request_uri, code, token) appears only as its
+// SHA-256 (base64url), so a stolen journal gives no one a working credential.
+
+/// `par.pushed` v1 — a client pushed an authorization request (RFC 9126) and got a `request_uri`.
+public struct ParPushed: Codable, Sendable, Equatable {
+    public var clientID: String
+    public var requestURIHash: String
+    public var expiresAtMicros: Int64
+    public var scope: String
+    public var redirectURI: String
+    public var codeChallenge: String
+    public var codeChallengeMethod: String
+    public var state: String?
+    public var nonce: String?
+    public var dpopJKT: String?
+    /// The signed request object (JAR), verbatim, when there was one.
+    public var requestObject: String?
+
+    public init(
+        clientID: String, requestURIHash: String, expiresAtMicros: Int64, scope: String, redirectURI: String,
+        codeChallenge: String, codeChallengeMethod: String, state: String?, nonce: String?, dpopJKT: String?,
+        requestObject: String?
+    ) {
+        self.clientID = clientID
+        self.requestURIHash = requestURIHash
+        self.expiresAtMicros = expiresAtMicros
+        self.scope = scope
+        self.redirectURI = redirectURI
+        self.codeChallenge = codeChallenge
+        self.codeChallengeMethod = codeChallengeMethod
+        self.state = state
+        self.nonce = nonce
+        self.dpopJKT = dpopJKT
+        self.requestObject = requestObject
+    }
+}
+
+/// `authorization.code_issued` v1 — the user authenticated and consented; a code went to the client.
+public struct CodeIssued: Codable, Sendable, Equatable {
+    public var clientID: String
+    public var subject: String
+    public var grantID: String
+    public var codeHash: String
+    public var expiresAtMicros: Int64
+    public var scope: String
+    public var redirectURI: String
+    public var dpopJKT: String?
+    public var authTimeMicros: Int64
+    public var acr: String
+    public var amr: [String]
+
+    public init(
+        clientID: String, subject: String, grantID: String, codeHash: String, expiresAtMicros: Int64, scope: String,
+        redirectURI: String, dpopJKT: String?, authTimeMicros: Int64, acr: String, amr: [String]
+    ) {
+        self.clientID = clientID
+        self.subject = subject
+        self.grantID = grantID
+        self.codeHash = codeHash
+        self.expiresAtMicros = expiresAtMicros
+        self.scope = scope
+        self.redirectURI = redirectURI
+        self.dpopJKT = dpopJKT
+        self.authTimeMicros = authTimeMicros
+        self.acr = acr
+        self.amr = amr
+    }
+}
+
+/// `grant.created` v1 — what the user granted to the client (the unit a customer later revokes).
+public struct GrantCreated: Codable, Sendable, Equatable {
+    public var grantID: String
+    public var clientID: String
+    public var subject: String
+    public var scopes: [String]
+    /// RFC 9396 authorization_details as JSON text, when present.
+    public var authorizationDetails: String?
+
+    public init(grantID: String, clientID: String, subject: String, scopes: [String], authorizationDetails: String?) {
+        self.grantID = grantID
+        self.clientID = clientID
+        self.subject = subject
+        self.scopes = scopes
+        self.authorizationDetails = authorizationDetails
+    }
+}
+
+/// The sender constraint of a token (RFC 9449 `jkt` or RFC 8705 `x5t#S256`).
+public struct Confirmation: Codable, Sendable, Equatable {
+    public var jkt: String?
+    public var x5tS256: String?
+
+    public init(jkt: String? = nil, x5tS256: String? = nil) {
+        self.jkt = jkt
+        self.x5tS256 = x5tS256
+    }
+}
+
+/// `token.issued` v1 — the token endpoint issued an access token (and maybe a refresh token).
+public struct TokensIssued: Codable, Sendable, Equatable {
+    public var grantID: String
+    public var clientID: String
+    public var subject: String?
+    /// `authorization_code`, `refresh_token`, `client_credentials`, `urn:openid:params:grant-type:ciba`.
+    public var grantType: String
+    public var accessTokenHash: String
+    public var accessTokenExpiresAtMicros: Int64
+    public var refreshTokenHash: String?
+    public var scope: String
+    /// `DPoP` or `Bearer` (mTLS-bound).
+    public var tokenType: String
+    public var confirmation: Confirmation
+    /// The code redeemed, for `authorization_code`.
+    public var codeHash: String?
+
+    public init(
+        grantID: String, clientID: String, subject: String?, grantType: String, accessTokenHash: String,
+        accessTokenExpiresAtMicros: Int64, refreshTokenHash: String?, scope: String, tokenType: String,
+        confirmation: Confirmation, codeHash: String?
+    ) {
+        self.grantID = grantID
+        self.clientID = clientID
+        self.subject = subject
+        self.grantType = grantType
+        self.accessTokenHash = accessTokenHash
+        self.accessTokenExpiresAtMicros = accessTokenExpiresAtMicros
+        self.refreshTokenHash = refreshTokenHash
+        self.scope = scope
+        self.tokenType = tokenType
+        self.confirmation = confirmation
+        self.codeHash = codeHash
+    }
+}
+
+/// `grant.revoked` v1 — a grant and every token issued under it stop working.
+public struct GrantRevoked: Codable, Sendable, Equatable {
+    public var grantID: String
+    /// `client`, `end_user`, `operator`, `grant_management`, `code_reuse`.
+    public var revokedBy: String
+    public var reason: String
+
+    public init(grantID: String, revokedBy: String, reason: String) {
+        self.grantID = grantID
+        self.revokedBy = revokedBy
+        self.reason = reason
+    }
+}

@@ -1,0 +1,432 @@
+import Events
+import Foundation
+import Journal
+import Logging
+import Projection
+
+/// The single writer of Strongroom (DESIGN.md "The flow of a request").
+///
+/// Commands wait in a bounded queue. The **appender** thread takes every command waiting, decides
+/// each against the live state (evolving it with the events of each accepted command, so the next
+/// command sees them), and writes all their events as one journal batch (one `write`). The
+/// **committer** thread makes every batch written since its last pass durable with one `fdatasync`
+/// (group commit), applies the same events to the SQLite projection in one transaction, and only
+/// then answers the commands — accepted or rejected, because a rejection may reveal state that
+/// another command in the same batch created. The two threads overlap: while one batch is synced,
+/// the next is decided and written.
+///
+/// Dedicated threads, not actors, because `fdatasync` blocks: on a 2-core machine it would stall
+/// half of Swift's cooperative pool.
+///
+/// ```swift
+/// let ledger = try Ledger.open(configuration: .init(dataDirectory: dir), signer: signer, logger: logger)
+/// let client = try await ledger.execute(RegisterClient(clientID: "tpp-1", metadata: json, via: "cli", actor: .operator("ops")))
+/// ledger.close()
+/// ```
+public final class Ledger: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var dataDirectory: String
+        public var journal = JournalOptions()
+        /// Write a signed checkpoint at least this often while events arrive.
+        public var checkpointIntervalMicros: Int64 = 60_000_000
+        /// Commands that may wait; beyond this `execute` throws `LedgerError.overloaded`.
+        public var queueCapacity = 16_384
+        /// Most commands decided into one batch.
+        public var batchCommandsMax = 4_096
+        /// Batches written but not yet committed before the appender waits for the committer.
+        public var inFlightBatchesMax = 8
+
+        /// Apply events to the SQLite projection (off only in the journal-alone benchmark).
+        public var projectionEnabled = true
+
+        public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+
+        public var projectionPath: String { dataDirectory + "/projection.sqlite" }
+    }
+
+    public let configuration: Configuration
+    public let projection: ProjectionStore
+    public let journalID: JournalID
+    public let recoveryReport: RecoveryReport
+    private let journal: JournalWriter
+    private let clock: any LedgerClock
+    private let logger: Logger
+
+    // Shared between callers, appender and committer; guarded by `condition`.
+    private let condition = NSCondition()
+    private var queue: [any PendingCommand] = []
+    private var queueHead = 0
+    private var commitItems: [CommitItem] = []
+    private var stopping = false
+    private var failure: String?
+    private var appenderDone = false
+    private var committerDone = false
+    private var durable: UInt64
+    private var counters = Statistics()
+
+    // Owned by the appender thread only.
+    private var state: LiveState
+    private var lastTimeMicros: Int64
+
+    private init(
+        configuration: Configuration, journal: JournalWriter, projection: ProjectionStore, state: LiveState,
+        clock: any LedgerClock, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.journal = journal
+        self.projection = projection
+        self.state = state
+        self.clock = clock
+        self.logger = logger
+        self.journalID = journal.journalID
+        self.recoveryReport = journal.recoveryReport
+        self.durable = journal.lastSequence
+        self.lastTimeMicros = journal.lastTimeMicros
+    }
+
+    /// Opens the journal (recovering it), catches the projection up (rebuilding it if it does not
+    /// match the journal), loads the live state and starts the writer threads. The caller must hold
+    /// the data directory's `DataDirectoryLock` for as long as the Ledger runs.
+    public static func open(
+        configuration: Configuration, signer: any CheckpointSigner, clock: any LedgerClock = SystemClock(),
+        logger: Logger
+    ) throws -> Ledger {
+        let journal = try JournalWriter.open(
+            dataDirectory: configuration.dataDirectory, options: configuration.journal, signer: signer, logger: logger,
+            nowMicros: clock.nowMicros())
+        _ = journal.drainOwnRecords()
+        let projection =
+            configuration.projectionEnabled
+            ? try ProjectionCatchUp.openCaughtUp(
+                path: configuration.projectionPath, dataDirectory: configuration.dataDirectory,
+                journalLastSequence: journal.lastSequence, logger: logger)
+            : try ProjectionStore.open(path: configuration.projectionPath)
+        let state = try LiveState.load(from: projection)
+        let ledger = Ledger(
+            configuration: configuration, journal: journal, projection: projection, state: state, clock: clock,
+            logger: logger)
+        ledger.start()
+        return ledger
+    }
+
+    /// Decides `command`, and once its events are durable (and projected), returns its output or
+    /// throws its rejection.
+    public func execute<C: LedgerCommand>(_ command: C) async throws -> C.Output {
+        try await withCheckedThrowingContinuation { continuation in
+            let pending = TypedPending(command: command, continuation: continuation)
+            condition.lock()
+            if let failure {
+                condition.unlock()
+                pending.fail(LedgerError.stopped(failure))
+                return
+            }
+            if stopping {
+                condition.unlock()
+                pending.fail(LedgerError.stopped("shutting down"))
+                return
+            }
+            if queue.count - queueHead >= configuration.queueCapacity {
+                condition.unlock()
+                pending.fail(LedgerError.overloaded(queueCapacity: configuration.queueCapacity))
+                return
+            }
+            queue.append(pending)
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// The last sequence number known durable (and projected).
+    public var durableSequence: UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        return durable
+    }
+
+    /// What the Ledger has written since it opened.
+    public struct Statistics: Sendable {
+        public var events: UInt64 = 0
+        public var batches: UInt64 = 0
+        public var syncs: UInt64 = 0
+        public var rawBytes: UInt64 = 0
+        public var storedBytes: UInt64 = 0
+    }
+
+    public var statistics: Statistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return counters
+    }
+
+    /// Nil while healthy; the reason once the Ledger stopped accepting commands after a failure.
+    public var failureReason: String? {
+        condition.lock()
+        defer { condition.unlock() }
+        return failure
+    }
+
+    /// Stops taking commands, finishes what is queued, writes a final checkpoint and syncs.
+    public func close() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !(appenderDone && committerDone) { condition.wait() }
+        condition.unlock()
+        do {
+            try journal.close(nowMicros: nextTime())
+        } catch {
+            logger.error("final journal checkpoint failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: threads
+
+    private func start() {
+        let appender = Thread { [self] in appenderLoop() }
+        appender.name = "strongroom-ledger-appender"
+        appender.start()
+        let committer = Thread { [self] in committerLoop() }
+        committer.name = "strongroom-ledger-committer"
+        committer.start()
+    }
+
+    private func nextTime() -> Int64 {
+        lastTimeMicros = max(clock.nowMicros(), lastTimeMicros)
+        return lastTimeMicros
+    }
+
+    private func appenderLoop() {
+        var records: [NewRecord] = []
+        var decided: [NewEvent] = []
+        while true {
+            condition.lock()
+            while queue.count == queueHead && !stopping && failure == nil {
+                if !condition.wait(until: Date(timeIntervalSinceNow: checkpointWaitSeconds())) {
+                    break  // timed out: maybe a checkpoint is due
+                }
+            }
+            while commitItems.count >= configuration.inFlightBatchesMax && failure == nil {
+                condition.wait()
+            }
+            let available = queue.count - queueHead
+            let take = min(available, configuration.batchCommandsMax)
+            let taken = Array(queue[queueHead..<(queueHead + take)])
+            queueHead += take
+            if queueHead == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                queueHead = 0
+            } else if queueHead > 65_536 {
+                queue.removeFirst(queueHead)
+                queueHead = 0
+            }
+            let done = (stopping && available == 0) || failure != nil
+            let failed = failure
+            condition.unlock()
+
+            if let failed {
+                for p in taken { p.fail(LedgerError.stopped(failed)) }
+                if done { break }
+                continue
+            }
+
+            let now = nextTime()
+            let context = DecisionContext(nowMicros: now)
+            records.removeAll(keepingCapacity: true)
+            decided.removeAll(keepingCapacity: true)
+            for pending in taken {
+                guard let events = pending.decide(state, context) else { continue }
+                for event in events {
+                    state.evolve(event.body)
+                    do {
+                        records.append(NewRecord(kind: .event, timeMicros: now, body: try EventCodec.encode(event)))
+                        decided.append(event)
+                    } catch {
+                        // An event that cannot be encoded is a programming error; fail loudly.
+                        fatalError("event \(event.body.type) does not encode: \(error)")
+                    }
+                }
+            }
+
+            var item = CommitItem(pendings: taken)
+            do {
+                if !records.isEmpty {
+                    let batch = try journal.append(records)
+                    item.segments.append(batch.segment)
+                    item.rawBytes = batch.rawBytes
+                    item.storedBytes = batch.storedBytes
+                    item.events = records.count
+                    item.head = batch.lastLink
+                    for (i, event) in decided.enumerated() {
+                        let envelope = EventEnvelope(
+                            sequence: batch.firstSequence + UInt64(i), timeMicros: now, type: event.body.type,
+                            schemaVersion: event.body.schemaVersion, stream: event.stream, actor: event.actor,
+                            correlation: event.correlation)
+                        item.inputs.append(.event(RecordedEvent(envelope: envelope, body: event.body)))
+                    }
+                }
+                if now - journal.lastCheckpointTimeMicros >= configuration.checkpointIntervalMicros,
+                    let batch = try journal.appendCheckpoint(nowMicros: now)
+                {
+                    item.segments.append(batch.segment)
+                }
+                for record in journal.drainOwnRecords() {
+                    item.inputs.append(try ProjectionInput(record: record))
+                }
+                if !item.inputs.isEmpty { item.head = journal.chainHead }
+                item.lastSequence = journal.lastSequence
+            } catch {
+                fail("journal write failed: \(error)")
+                for p in taken { p.fail(LedgerError.stopped("journal write failed: \(error)")) }
+                continue
+            }
+
+            condition.lock()
+            counters.events += UInt64(item.events)
+            counters.batches += item.events > 0 ? 1 : 0
+            counters.rawBytes += UInt64(item.rawBytes)
+            counters.storedBytes += UInt64(item.storedBytes)
+            if !taken.isEmpty || !item.inputs.isEmpty { commitItems.append(item) }
+            condition.broadcast()
+            condition.unlock()
+            if done { break }
+        }
+        condition.lock()
+        appenderDone = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func committerLoop() {
+        while true {
+            condition.lock()
+            while commitItems.isEmpty && !appenderDone {
+                condition.wait()
+            }
+            let items = commitItems
+            commitItems.removeAll()
+            let finished = items.isEmpty && appenderDone
+            condition.unlock()
+            if finished { break }
+
+            var synced = Set<ObjectIdentifier>()
+            var ok = failureReason == nil
+            if ok {
+                do {
+                    for item in items.reversed() {
+                        for segment in item.segments.reversed() where synced.insert(ObjectIdentifier(segment)).inserted {
+                            if configuration.journal.durability == .fsync { try segment.dataSync() }
+                        }
+                    }
+                } catch {
+                    ok = false
+                    fail("journal sync failed: \(error)")
+                }
+            }
+            guard ok else {
+                for item in items { for p in item.pendings { p.fail(LedgerError.stopped(failureReason ?? "failed")) } }
+                continue
+            }
+            // Durable. Project, then answer.
+            let inputs = items.flatMap(\.inputs)
+            if configuration.projectionEnabled, let head = items.last(where: { $0.head != nil })?.head, !inputs.isEmpty {
+                do {
+                    try projection.apply(inputs, chainHead: head)
+                } catch {
+                    // The events are durable, so the commands did happen; the projection will catch up
+                    // from the journal at the next start. Stop taking new commands meanwhile.
+                    fail("projection apply failed (restart to catch up from the journal): \(error)")
+                }
+            }
+            condition.lock()
+            counters.syncs += 1
+            if let last = items.last?.lastSequence, last > durable { durable = last }
+            condition.broadcast()
+            condition.unlock()
+            for item in items { for p in item.pendings { p.answer() } }
+        }
+        condition.lock()
+        committerDone = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func fail(_ why: String) {
+        logger.critical("ledger stopped", metadata: ["reason": "\(why)"])
+        journal.markFailed(why)
+        condition.lock()
+        if failure == nil { failure = why }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func checkpointWaitSeconds() -> Double {
+        let due = journal.lastCheckpointTimeMicros + configuration.checkpointIntervalMicros - clock.nowMicros()
+        return max(0.05, min(Double(due) / 1_000_000, 5))
+    }
+}
+
+/// One appender pass, handed to the committer.
+struct CommitItem {
+    var pendings: [any PendingCommand]
+    var segments: [SegmentFile] = []
+    var inputs: [ProjectionInput] = []
+    var head: ChainLink?
+    var lastSequence: UInt64 = 0
+    var events = 0
+    var rawBytes = 0
+    var storedBytes = 0
+}
+
+/// A command waiting for its answer (type-erased for the queue).
+protocol PendingCommand: AnyObject, Sendable {
+    /// Runs the decision; returns its events, or nil when rejected (the rejection is kept).
+    func decide(_ state: LiveState, _ context: DecisionContext) -> [NewEvent]?
+    /// Answers with the kept output or rejection (after durability).
+    func answer()
+    /// Answers with a Ledger failure.
+    func fail(_ error: any Error)
+}
+
+final class TypedPending<C: LedgerCommand>: PendingCommand, @unchecked Sendable {
+    let command: C
+    let continuation: CheckedContinuation<C.Output, any Error>
+    // Written by the appender, read by the committer after a lock hand-off.
+    private var outcome: Result<C.Output, any Error>?
+
+    init(command: C, continuation: CheckedContinuation<C.Output, any Error>) {
+        self.command = command
+        self.continuation = continuation
+    }
+
+    func decide(_ state: LiveState, _ context: DecisionContext) -> [NewEvent]? {
+        do {
+            let decision = try command.decide(state, context)
+            outcome = .success(decision.output)
+            return decision.events
+        } catch {
+            outcome = .failure(error)
+            return nil
+        }
+    }
+
+    func answer() {
+        continuation.resume(with: outcome ?? .failure(LedgerError.stopped("command was never decided")))
+    }
+
+    func fail(_ error: any Error) { continuation.resume(throwing: error) }
+}
+
+/// The OP's clock.
+public protocol LedgerClock: Sendable {
+    func nowMicros() -> Int64
+}
+
+/// Wall-clock time (CLOCK_REALTIME).
+public struct SystemClock: LedgerClock {
+    public init() {}
+    public func nowMicros() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000
+    }
+}

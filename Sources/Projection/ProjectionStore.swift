@@ -1,0 +1,173 @@
+import Foundation
+import Events
+import GRDB
+import Journal
+
+/// What the projection has applied: the last sequence number and the chain link there.
+public struct ProjectionState: Sendable, Equatable {
+    public var lastSequence: UInt64
+    public var chainHead: ChainLink?
+    public var lastTimeMicros: Int64
+}
+
+/// One journal record as the projection consumes it.
+public enum ProjectionInput: Sendable {
+    case event(RecordedEvent)
+    case checkpoint(sequence: UInt64, timeMicros: Int64, CheckpointRecord)
+    case journalKey(sequence: UInt64, timeMicros: Int64, JournalKeyRecord)
+
+    public var sequence: UInt64 {
+        switch self {
+        case .event(let e): return e.sequence
+        case .checkpoint(let s, _, _), .journalKey(let s, _, _): return s
+        }
+    }
+
+    /// Decodes a journal record.
+    public init(record: JournalRecord) throws {
+        switch record.kind {
+        case .event:
+            self = .event(try EventCodec.decode(record.body, sequence: record.sequence, timeMicros: record.timeMicros))
+        case .checkpoint:
+            guard let c = CheckpointRecord.decode(record.body) else {
+                throw ProjectionError.undecodable(sequence: record.sequence, "checkpoint")
+            }
+            self = .checkpoint(sequence: record.sequence, timeMicros: record.timeMicros, c)
+        case .journalKey:
+            guard let k = JournalKeyRecord.decode(record.body) else {
+                throw ProjectionError.undecodable(sequence: record.sequence, "journal key")
+            }
+            self = .journalKey(sequence: record.sequence, timeMicros: record.timeMicros, k)
+        }
+    }
+}
+
+public enum ProjectionError: Error, CustomStringConvertible {
+    case undecodable(sequence: UInt64, String)
+    case outOfOrder(expected: UInt64, found: UInt64)
+
+    public var description: String {
+        switch self {
+        case .undecodable(let s, let what): return "record \(s) (\(what)) does not decode"
+        case .outOfOrder(let e, let f): return "projection expected sequence \(e), got \(f)"
+        }
+    }
+}
+
+/// The SQLite projection (GRDB, WAL): the live state the server reads, derived only from the journal.
+///
+/// It never needs its own fsync (`synchronous = NORMAL` in WAL mode syncs only at WAL checkpoints):
+/// the journal is durable first, and after a crash the projection catches up from the sequence
+/// number it stores in the same transaction as the rows it changed — applying is exactly-once.
+///
+/// ```swift
+/// let store = try ProjectionStore.open(path: dir + "/projection.sqlite")
+/// try store.apply(inputs, chainHead: head)
+/// let state = try store.state()
+/// ```
+public final class ProjectionStore: Sendable {
+    public let path: String
+    public let pool: DatabasePool
+
+    private init(path: String, pool: DatabasePool) {
+        self.path = path
+        self.pool = pool
+    }
+
+    public static func open(path: String) throws -> ProjectionStore {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        configuration.label = "projection"
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrator().migrate(pool)
+        return ProjectionStore(path: path, pool: pool)
+    }
+
+    public func state() throws -> ProjectionState {
+        try pool.read { db in try Self.readState(db) }
+    }
+
+    static func readState(_ db: Database) throws -> ProjectionState {
+        guard let row = try Row.fetchOne(db, sql: "SELECT last_sequence, chain_head, last_time_micros FROM projection_state WHERE id = 1")
+        else { return ProjectionState(lastSequence: 0, chainHead: nil, lastTimeMicros: 0) }
+        let head: String = row[1]
+        return ProjectionState(
+            lastSequence: UInt64(row[0] as Int64), chainHead: ChainLink(hex: head), lastTimeMicros: row[2])
+    }
+
+    /// Applies `inputs` (consecutive, in sequence order) in one transaction and records `chainHead`
+    /// as the link after the last of them. Inputs at or below the stored sequence are skipped.
+    public func apply(_ inputs: [ProjectionInput], chainHead: ChainLink) throws {
+        guard let last = inputs.last else { return }
+        try pool.write { db in
+            var state = try Self.readState(db)
+            var applier = Applier(db: db)
+            for input in inputs where input.sequence > state.lastSequence {
+                guard input.sequence == state.lastSequence + 1 else {
+                    throw ProjectionError.outOfOrder(expected: state.lastSequence + 1, found: input.sequence)
+                }
+                try applier.apply(input)
+                state.lastSequence = input.sequence
+            }
+            let time: Int64
+            switch last {
+            case .event(let e): time = e.timeMicros
+            case .checkpoint(_, let t, _), .journalKey(_, let t, _): time = t
+            }
+            try db.execute(
+                sql: "UPDATE projection_state SET last_sequence = ?, chain_head = ?, last_time_micros = ? WHERE id = 1",
+                arguments: [Int64(state.lastSequence), chainHead.hex, time])
+        }
+    }
+
+    /// Every table's rows, each rendered as one line, ordered by primary key: what two projections
+    /// are compared by (replay equivalence).
+    public func dumpAllTables() throws -> [String: [String]] {
+        try pool.read { db in
+            var out: [String: [String]] = [:]
+            for (table, orderBy) in Schema.tables {
+                out[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY \(orderBy)").map { $0.description }
+            }
+            return out
+        }
+    }
+
+    /// Sequence numbers of the events of one stream.
+    public func sequences(stream: StreamID) throws -> [UInt64] {
+        try pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT sequence FROM event_streams WHERE stream = ? ORDER BY sequence", arguments: [stream.rawValue])
+                .map { UInt64($0) }
+        }
+    }
+}
+
+extension ProjectionStore {
+    /// Folds the WAL into the database file and closes every connection. The store is unusable after.
+    public func checkpointAndClose() throws {
+        try pool.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try pool.close()
+    }
+
+    /// Replaces the projection at `livePath` by the closed database at `newPath` (same directory):
+    /// the old file and its WAL are removed, the new one renamed into place.
+    public static func swap(newPath: String, into livePath: String) throws {
+        let fm = FileManager.default
+        for suffix in ["-wal", "-shm", ""] where fm.fileExists(atPath: livePath + suffix) {
+            try fm.removeItem(atPath: livePath + suffix)
+        }
+        for suffix in ["-wal", "-shm"] where fm.fileExists(atPath: newPath + suffix) {
+            try fm.moveItem(atPath: newPath + suffix, toPath: livePath + suffix)
+        }
+        try fm.moveItem(atPath: newPath, toPath: livePath)
+    }
+
+    /// Removes a projection database and its WAL files, if present.
+    public static func remove(path: String) throws {
+        let fm = FileManager.default
+        for suffix in ["-wal", "-shm", ""] where fm.fileExists(atPath: path + suffix) {
+            try fm.removeItem(atPath: path + suffix)
+        }
+    }
+}

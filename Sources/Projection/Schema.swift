@@ -1,0 +1,135 @@
+import GRDB
+
+/// The projection's tables. Every row is derived from journal events only (no clock, no randomness),
+/// so a projection rebuilt from the journal equals the live one, table by table.
+enum Schema {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE projection_state (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        last_sequence INTEGER NOT NULL,
+                        chain_head TEXT NOT NULL,
+                        last_time_micros INTEGER NOT NULL
+                    );
+                    INSERT INTO projection_state VALUES (1, 0, '', 0);
+
+                    -- stream -> sequence numbers: one thing's history without scanning the journal
+                    CREATE TABLE event_streams (
+                        stream TEXT NOT NULL,
+                        sequence INTEGER NOT NULL,
+                        type TEXT NOT NULL,
+                        PRIMARY KEY (stream, sequence)
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE journal_keys (
+                        key_id TEXT PRIMARY KEY,
+                        public_key_hex TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        announced_sequence INTEGER NOT NULL,
+                        retired_sequence INTEGER
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE checkpoints (
+                        sequence INTEGER PRIMARY KEY,
+                        covered_sequence INTEGER NOT NULL,
+                        chain_head TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        time_micros INTEGER NOT NULL
+                    );
+
+                    CREATE TABLE signing_keys (
+                        kid TEXT PRIMARY KEY,
+                        algorithm TEXT NOT NULL,
+                        public_jwk TEXT NOT NULL,
+                        status TEXT NOT NULL,            -- active | published | retired
+                        added_micros INTEGER NOT NULL,
+                        retired_micros INTEGER,
+                        publish_until_micros INTEGER,
+                        retire_reason TEXT
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE clients (
+                        client_id TEXT PRIMARY KEY,
+                        metadata TEXT NOT NULL,
+                        status TEXT NOT NULL,            -- active | removed
+                        registered_via TEXT NOT NULL,
+                        registered_micros INTEGER NOT NULL,
+                        updated_micros INTEGER NOT NULL,
+                        removed_reason TEXT
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE users (
+                        subject TEXT PRIMARY KEY,
+                        username TEXT NOT NULL UNIQUE,
+                        password_hash TEXT NOT NULL,
+                        sealed_totp_seed TEXT,
+                        claims TEXT NOT NULL,
+                        added_micros INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE par_requests (
+                        request_uri_hash TEXT PRIMARY KEY,
+                        client_id TEXT NOT NULL,
+                        expires_micros INTEGER NOT NULL,
+                        scope TEXT NOT NULL,
+                        redirect_uri TEXT NOT NULL,
+                        dpop_jkt TEXT,
+                        pushed_sequence INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE authorization_codes (
+                        code_hash TEXT PRIMARY KEY,
+                        client_id TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        grant_id TEXT NOT NULL,
+                        expires_micros INTEGER NOT NULL,
+                        issued_sequence INTEGER NOT NULL,
+                        redeemed_sequence INTEGER
+                    ) WITHOUT ROWID;
+
+                    CREATE TABLE grants (
+                        grant_id TEXT PRIMARY KEY,
+                        client_id TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        scopes TEXT NOT NULL,
+                        authorization_details TEXT,
+                        status TEXT NOT NULL,            -- active | revoked
+                        created_micros INTEGER NOT NULL,
+                        last_used_micros INTEGER NOT NULL,
+                        revoked_micros INTEGER,
+                        revoked_by TEXT,
+                        revoke_reason TEXT
+                    ) WITHOUT ROWID;
+                    CREATE INDEX grants_by_subject ON grants (subject);
+
+                    CREATE TABLE tokens (
+                        token_hash TEXT PRIMARY KEY,
+                        kind TEXT NOT NULL,              -- access | refresh
+                        grant_id TEXT NOT NULL,
+                        client_id TEXT NOT NULL,
+                        subject TEXT,
+                        scope TEXT NOT NULL,
+                        token_type TEXT NOT NULL,
+                        cnf_jkt TEXT,
+                        cnf_x5t_s256 TEXT,
+                        expires_micros INTEGER,
+                        status TEXT NOT NULL,            -- active | revoked
+                        issued_sequence INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX tokens_by_grant ON tokens (grant_id);
+                    """)
+        }
+        return migrator
+    }
+
+    /// Every table, with the columns that order its rows (for dumps and equivalence checks).
+    static let tables: [(name: String, orderBy: String)] = [
+        ("projection_state", "id"), ("event_streams", "stream, sequence"), ("journal_keys", "key_id"),
+        ("checkpoints", "sequence"), ("signing_keys", "kid"), ("clients", "client_id"), ("users", "subject"),
+        ("par_requests", "request_uri_hash"), ("authorization_codes", "code_hash"), ("grants", "grant_id"),
+        ("tokens", "token_hash"),
+    ]
+}

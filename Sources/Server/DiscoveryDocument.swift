@@ -1,0 +1,81 @@
+/// The OP's discovery metadata (OpenID Connect Discovery 1.0 §3, RFC 8414 §2), served at
+/// `/.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`.
+///
+/// A typed value so later modules add fields (`userinfo_endpoint`, `dpop_signing_alg_values_supported`,
+/// …) in one place; every key is one from REQUIREMENTS.md Section C's schema whitelist (META-06).
+///
+/// ```swift
+/// let document = DiscoveryDocument(issuer: "https://op.example.com")
+/// document.tokenEndpoint   // "https://op.example.com/token"
+/// ```
+public struct DiscoveryDocument: Codable, Sendable, Equatable {
+    /// Paths of the endpoints, relative to the issuer.
+    public enum EndpointPath {
+        public static let jwks = "/jwks"
+        public static let authorization = "/authorize"
+        public static let token = "/token"
+        public static let pushedAuthorizationRequest = "/par"
+    }
+
+    public var issuer: String
+    public var jwksURI: String
+    public var authorizationEndpoint: String
+    public var tokenEndpoint: String
+    public var pushedAuthorizationRequestEndpoint: String
+    public var responseTypesSupported: [String]
+    public var responseModesSupported: [String]
+    public var grantTypesSupported: [String]
+    public var codeChallengeMethodsSupported: [String]
+    public var tokenEndpointAuthMethodsSupported: [String]
+    public var tokenEndpointAuthSigningAlgValuesSupported: [String]
+    public var idTokenSigningAlgValuesSupported: [String]
+    public var subjectTypesSupported: [String]
+    public var scopesSupported: [String]
+    /// SP-22: authorization requests must come through PAR.
+    public var requirePushedAuthorizationRequests: Bool
+    /// SP-26: `iss` in every authorization response (RFC 9207).
+    public var authorizationResponseIssParameterSupported: Bool
+    /// F1-12 / SP-10: MTLS-bound access tokens (RFC 8705).
+    public var tlsClientCertificateBoundAccessTokens: Bool
+
+    /// The FAPI 2.0 skeleton for `issuer` (already normalised: https, no trailing slash).
+    public init(issuer: String) {
+        self.issuer = issuer
+        self.jwksURI = issuer + EndpointPath.jwks
+        self.authorizationEndpoint = issuer + EndpointPath.authorization
+        self.tokenEndpoint = issuer + EndpointPath.token
+        self.pushedAuthorizationRequestEndpoint = issuer + EndpointPath.pushedAuthorizationRequest
+        self.responseTypesSupported = ["code"]
+        self.responseModesSupported = ["query"]
+        self.grantTypesSupported = ["authorization_code", "refresh_token"]
+        self.codeChallengeMethodsSupported = ["S256"]
+        self.tokenEndpointAuthMethodsSupported = ["private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"]
+        self.tokenEndpointAuthSigningAlgValuesSupported = ["PS256", "ES256"]
+        self.idTokenSigningAlgValuesSupported = ["PS256", "ES256"]
+        self.subjectTypesSupported = ["public"]
+        self.scopesSupported = ["openid"]
+        self.requirePushedAuthorizationRequests = true
+        self.authorizationResponseIssParameterSupported = true
+        self.tlsClientCertificateBoundAccessTokens = true
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case issuer
+        case jwksURI = "jwks_uri"
+        case authorizationEndpoint = "authorization_endpoint"
+        case tokenEndpoint = "token_endpoint"
+        case pushedAuthorizationRequestEndpoint = "pushed_authorization_request_endpoint"
+        case responseTypesSupported = "response_types_supported"
+        case responseModesSupported = "response_modes_supported"
+        case grantTypesSupported = "grant_types_supported"
+        case codeChallengeMethodsSupported = "code_challenge_methods_supported"
+        case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
+        case tokenEndpointAuthSigningAlgValuesSupported = "token_endpoint_auth_signing_alg_values_supported"
+        case idTokenSigningAlgValuesSupported = "id_token_signing_alg_values_supported"
+        case subjectTypesSupported = "subject_types_supported"
+        case scopesSupported = "scopes_supported"
+        case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
+        case authorizationResponseIssParameterSupported = "authorization_response_iss_parameter_supported"
+        case tlsClientCertificateBoundAccessTokens = "tls_client_certificate_bound_access_tokens"
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Events
+import Foundation
+import GRDB
+import JOSE
+import Journal
+import Ledger
+import Logging
+import Projection
+import Server
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the OpenID Provider over HTTPS.",
+        discussion: """
+            On first start creates the data directory, the journal, the journal signing key, the OP
+            signing keys (ES256 and PS256; their public parts are journaled) and — unless --tls-cert and
+            --tls-key are given — a development CA and server certificate under DATA/tls (trust
+            DATA/tls/ca.pem in clients). Refuses to start when the journal is damaged, naming the segment,
+            byte offset and sequence number.
+            """)
+
+    @OptionGroup var dataDir: DataDirectoryOption
+    @Option(help: "Address to listen on, HOST:PORT.") var listen: String = "127.0.0.1:8443"
+    @Option(help: "Issuer identifier (https URL); default https://localhost:PORT.") var issuer: String?
+    @Option(help: "PEM certificate chain to serve (with --tls-key).") var tlsCert: String?
+    @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
+    @Option(help: "PEM file of CAs trusted for tls_client_auth.") var clientCA: String?
+    @Option(help: "Journal durability: fsync (default) or none (tests only).") var durability: String = "fsync"
+
+    func run() async throws {
+        let logger = makeLogger()
+        let layout = DataLayout(root: dataDir.resolved)
+        guard let mode = Durability(rawValue: durability) else { throw ValidationError("--durability must be fsync or none") }
+        let (host, port) = try parseListen(listen)
+        let issuerURL = issuer ?? "https://localhost:\(port)"
+
+        try layout.prepare()
+        let lock: DataDirectoryLock
+        do {
+            lock = try DataDirectoryLock.acquire(dataDirectory: layout.root)
+        } catch let error as JournalError {
+            throw CLIError("refusing to start: \(error)")
+        }
+        defer { lock.release() }
+
+        let signer = try loadOrCreateJournalSigner(layout, logger: logger)
+        var config = Ledger.Configuration(dataDirectory: layout.root)
+        config.journal.durability = mode
+        let ledger: Ledger
+        do {
+            ledger = try Ledger.open(configuration: config, signer: signer, logger: logger)
+        } catch let error as JournalError {
+            logger.critical("refusing to start: the journal is damaged", metadata: ["error": "\(error)"])
+            throw CLIError(
+                "refusing to start: \(error)\nRun `strongroom journal verify --data-dir \(layout.root)` and see Docs/operations.md.")
+        }
+        if let torn = ledger.recoveryReport.tornTail {
+            logger.warning("recovered from a crash: cut a torn journal tail", metadata: ["tail": "\(torn)"])
+        }
+        try await ensureOPSigningKeys(layout: layout, ledger: ledger, logger: logger)
+
+        let tls: (chain: String, key: String, ca: String?)
+        if let tlsCert, let tlsKey {
+            tls = (tlsCert, tlsKey, nil)
+        } else if tlsCert != nil || tlsKey != nil {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        } else {
+            guard let issuerHost = URL(string: issuerURL)?.host else { throw ValidationError("--issuer is not a URL: \(issuerURL)") }
+            let material = try DevelopmentTLS.ensureMaterial(in: layout.tls, issuerHost: issuerHost)
+            tls = (material.certificateChainPath, material.privateKeyPath, material.caCertificatePath)
+        }
+        let serverConfig = try ServerConfiguration(
+            host: host, port: port, issuer: issuerURL, certificateChainPath: tls.chain, privateKeyPath: tls.key,
+            clientCAPath: clientCA)
+        let projection = ledger.projection
+        let server = try OPServer(
+            configuration: serverConfig,
+            publishedKeys: { try Self.publishedKeys(projection, nowMicros: SystemClock().nowMicros()) },
+            isReady: { ledger.failureReason == nil },
+            logger: logger)
+        let journalKeyID = signer.keyID
+        try await server.runService { boundPort in
+            logger.notice(
+                "Strongroom is serving",
+                metadata: [
+                    "issuer": "\(serverConfig.issuer)", "listen": "\(host):\(boundPort)", "data_dir": "\(layout.root)",
+                    "journal_key_id": "\(journalKeyID)", "dev_ca": "\(tls.ca ?? "-")",
+                ])
+        }
+        logger.notice("shutting down: final checkpoint")
+        ledger.close()
+    }
+
+    private func parseListen(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        else { throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8443") }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    /// Makes sure the OP has an ES256 and a PS256 signing key, and that every key in the key store is
+    /// recorded (public part) in the journal.
+    private func ensureOPSigningKeys(layout: DataLayout, ledger: Ledger, logger: Logger) async throws {
+        let store = try FileKeyStore(directory: layout.opKeys)
+        var keys = try store.allKeys()
+        for alg in [SigningAlgorithm.es256, .ps256] where !keys.contains(where: { $0.algorithm == alg }) {
+            let key = try store.createKey(alg)
+            logger.notice("generated an OP signing key", metadata: ["kid": "\(key.kid)", "alg": "\(alg.rawValue)"])
+        }
+        keys = try store.allKeys()
+        let journaled = try await ledger.projection.pool.read { db in try Set(String.fetchAll(db, sql: "SELECT kid FROM signing_keys")) }
+        for key in keys where !journaled.contains(key.kid) {
+            let jwk = String(decoding: key.publicJWK.jsonBytes(), as: UTF8.self)
+            try await ledger.execute(
+                AddSigningKey(
+                    SigningKeyAdded(kid: key.kid, algorithm: key.algorithm.rawValue, publicJWK: jwk, active: true),
+                    actor: .system))
+        }
+    }
+
+    /// The keys to publish: every journaled key not retired, or retired but still inside its publication window.
+    static func publishedKeys(_ projection: ProjectionStore, nowMicros: Int64) throws -> [PublicJWK] {
+        let texts = try projection.pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT public_jwk FROM signing_keys WHERE status != 'retired' OR publish_until_micros > ? ORDER BY added_micros, kid",
+                arguments: [nowMicros])
+        }
+        return try texts.map { try JSONDecoder().decode(PublicJWK.self, from: Data($0.utf8)) }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+
+/// The `strongroom` command: the OP server and its operators' tools.
+@main
+struct Strongroom: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strongroom",
+        abstract: "Strongroom — a financial-grade, event-sourced OpenID Provider.",
+        discussion: """
+            Every state change is appended to a tamper-evident journal under --data-dir before it is
+            answered; SQLite projections hold the live state and can be rebuilt from the journal.
+            """,
+        subcommands: [Serve.self, JournalCommand.self, Replay.self, DebugCommand.self])
+}
+
+/// `--data-dir`, on every command.
+struct DataDirectoryOption: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Data directory (journal, projection, keys, TLS material).")
+    var path: String = "./strongroom-data"
+
+    /// The path made absolute, without a trailing slash.
+    var resolved: String {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        if p.hasPrefix("/") { return p }
+        let cwd = FileManagerPaths.currentDirectory
+        return p == "." ? cwd : cwd + "/" + (p.hasPrefix("./") ? String(p.dropFirst(2)) : p)
+    }
+}

@@ -1,0 +1,188 @@
+import Crypto
+import Events
+import Foundation
+import Journal
+import Ledger
+import Logging
+import Projection
+import Testing
+
+private struct TempDir {
+    let path = NSTemporaryDirectory() + "strongroom-ledger-\(UUID().uuidString.prefix(8))"
+    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+private let logger: Logger = {
+    var l = Logger(label: "test")
+    l.logLevel = .critical
+    return l
+}()
+
+private func openLedger(_ dir: String, signer: P256CheckpointSigner) throws -> (Ledger, DataDirectoryLock) {
+    let lock = try DataDirectoryLock.acquire(dataDirectory: dir)
+    var config = Ledger.Configuration(dataDirectory: dir)
+    config.checkpointIntervalMicros = 1_000_000_000
+    return (try Ledger.open(configuration: config, signer: signer, logger: logger), lock)
+}
+
+/// Rebuilds the projection from the journal into a new file and compares every table with `live`.
+func assertReplayEquivalent(_ dir: String, live: ProjectionStore) throws {
+    let out = dir + "/replay-check.sqlite"
+    try ProjectionStore.remove(path: out)
+    let rebuilt = try ProjectionRebuilder.rebuild(reader: try JournalReader(dataDirectory: dir), into: out)
+    let store = try ProjectionStore.open(path: out)
+    let a = try live.dumpAllTables()
+    let b = try store.dumpAllTables()
+    #expect(try live.state() == rebuilt)
+    for table in a.keys.sorted() { #expect(a[table] == b[table], "table \(table) differs after replay") }
+    try store.checkpointAndClose()
+    try ProjectionStore.remove(path: out)
+}
+
+@Suite("Ledger: single writer, group commit, projection")
+struct LedgerTests {
+    @Test("an accepted command is journaled, projected and answered; a rejected one changes nothing")
+    func acceptAndReject() async throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let signer = P256CheckpointSigner(privateKey: .init())
+        let (ledger, lock) = try openLedger(dir.path, signer: signer)
+        try await ledger.execute(RegisterClient(clientID: "tpp-1", metadata: "{\"client_name\":\"TPP\"}", via: "cli", actor: .operator("ops")))
+        let sequenceAfterFirst = ledger.durableSequence
+        let rows = try await ledger.projection.pool.read { db in try String.fetchAll(db, sql: "SELECT client_id FROM clients") }
+        #expect(rows == ["tpp-1"])
+
+        await #expect(throws: LedgerRejection.self) {
+            try await ledger.execute(RegisterClient(clientID: "tpp-1", metadata: "{}", via: "cli", actor: .operator("ops")))
+        }
+        #expect(ledger.durableSequence == sequenceAfterFirst)  // nothing written
+        await #expect(throws: LedgerRejection.self) {
+            try await ledger.execute(RemoveClient(clientID: "nobody", reason: "x", actor: .operator("ops")))
+        }
+        try assertReplayEquivalent(dir.path, live: ledger.projection)
+        ledger.close()
+        lock.release()
+    }
+
+    @Test("concurrent commands are all durable and projected; the same decisions survive a restart")
+    func concurrentAndRestart() async throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let signer = P256CheckpointSigner(privateKey: .init())
+        var (ledger, lock) = try openLedger(dir.path, signer: signer)
+        let first = ledger
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<300 {
+                group.addTask {
+                    try await first.execute(
+                        AddUser(
+                            UserAdded(subject: "sub-\(i)", username: "user\(i)", passwordHash: "$scrypt$x", sealedTOTPSeed: nil, claims: "{}"),
+                            actor: .operator("ops")))
+                }
+            }
+            try await group.waitForAll()
+        }
+        // Same username from many tasks at once: exactly one wins.
+        let winners = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<20 {
+                group.addTask {
+                    (try? await first.execute(
+                        AddUser(
+                            UserAdded(subject: "dup-\(i)", username: "same", passwordHash: "$scrypt$x", sealedTOTPSeed: nil, claims: "{}"),
+                            actor: .operator("ops")))) != nil
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(winners == 1)
+        let count = try await ledger.projection.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM users") }
+        #expect(count == 301)
+        try assertReplayEquivalent(dir.path, live: ledger.projection)
+        ledger.close()
+        lock.release()
+
+        (ledger, lock) = try openLedger(dir.path, signer: signer)
+        await #expect(throws: LedgerRejection.self) {
+            try await ledger.execute(
+                AddUser(
+                    UserAdded(subject: "new", username: "user7", passwordHash: "$scrypt$x", sealedTOTPSeed: nil, claims: "{}"),
+                    actor: .operator("ops")))
+        }
+        ledger.close()
+        lock.release()
+        #expect(try JournalVerifier.verify(dataDirectory: dir.path).events == 301)
+    }
+
+    @Test("a lost or foreign projection is rebuilt from the journal on open")
+    func projectionRebuiltOnOpen() async throws {
+        let dir = TempDir()
+        let other = TempDir()
+        defer {
+            dir.cleanup()
+            other.cleanup()
+        }
+        let signer = P256CheckpointSigner(privateKey: .init())
+        var (ledger, lock) = try openLedger(dir.path, signer: signer)
+        for i in 0..<10 {
+            try await ledger.execute(RegisterClient(clientID: "c\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
+        }
+        let before = try ledger.projection.dumpAllTables()
+        ledger.close()
+        lock.release()
+
+        // Lost: removed entirely.
+        try ProjectionStore.remove(path: dir.path + "/projection.sqlite")
+        (ledger, lock) = try openLedger(dir.path, signer: signer)
+        #expect(try ledger.projection.dumpAllTables()["clients"] == before["clients"])
+        ledger.close()
+        lock.release()
+
+        // Foreign: a projection of another journal that is further along.
+        let (otherLedger, otherLock) = try openLedger(other.path, signer: signer)
+        for i in 0..<30 {
+            try await otherLedger.execute(RegisterClient(clientID: "x\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
+        }
+        otherLedger.close()
+        otherLock.release()
+        try ProjectionStore.remove(path: dir.path + "/projection.sqlite")
+        try FileManager.default.copyItem(atPath: other.path + "/projection.sqlite", toPath: dir.path + "/projection.sqlite")
+        (ledger, lock) = try openLedger(dir.path, signer: signer)
+        #expect(try ledger.projection.dumpAllTables()["clients"] == before["clients"])
+        try assertReplayEquivalent(dir.path, live: ledger.projection)
+        ledger.close()
+        lock.release()
+    }
+
+    @Test("the queue is bounded: beyond its capacity commands are refused, not buffered")
+    func boundedQueue() async throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let lock = try DataDirectoryLock.acquire(dataDirectory: dir.path)
+        var config = Ledger.Configuration(dataDirectory: dir.path)
+        config.queueCapacity = 4
+        config.journal.durability = .none
+        let ledger = try Ledger.open(configuration: config, signer: P256CheckpointSigner(privateKey: .init()), logger: logger)
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for i in 0..<400 {
+                group.addTask {
+                    do {
+                        try await ledger.execute(RegisterClient(clientID: "q\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
+                        return "ok"
+                    } catch LedgerError.overloaded {
+                        return "overloaded"
+                    } catch {
+                        return "other"
+                    }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(!outcomes.contains("other"))
+        #expect(outcomes.contains("ok"))
+        let accepted = outcomes.filter { $0 == "ok" }.count
+        let count = try await ledger.projection.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM clients") }
+        #expect(count == accepted)
+        ledger.close()
+        lock.release()
+    }
+}

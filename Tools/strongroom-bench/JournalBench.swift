@@ -1,0 +1,104 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import Journal
+import Ledger
+import Logging
+import Synchronization
+
+/// `strongroom-bench journal`: W concurrent writers append N events through the Ledger.
+struct JournalBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal",
+        abstract: "Append N OP-shaped events from W concurrent writers through the Ledger (durable group commit).")
+
+    @Option(help: "Data directory (created; should be empty).") var dataDir: String
+    @Option(help: "Events to append.") var events: Int = 1_000_000
+    @Option(help: "Concurrent writers.") var writers: Int = 64
+    @Option(help: "Commands each writer keeps in flight (each awaits its own durable acknowledgement).")
+    var inFlight: Int = 16
+    @Flag(help: "Do not apply events to the SQLite projection (journal alone).") var noProjection = false
+    @Option(help: "Durability: fsync or none.") var durability: String = "fsync"
+    @Option(help: "Segment size limit in MiB.") var segmentMib: Int = 64
+
+    func run() async throws {
+        var logger = Logger(label: "strongroom-bench")
+        logger.logLevel = .warning
+        guard let mode = Durability(rawValue: durability) else { throw ValidationError("--durability fsync|none") }
+        let lock = try DataDirectoryLock.acquire(dataDirectory: dataDir)
+        defer { lock.release() }
+        var config = Ledger.Configuration(dataDirectory: dataDir)
+        config.journal = JournalOptions(durability: mode, segmentBytesLimit: UInt64(segmentMib) << 20)
+        config.projectionEnabled = !noProjection
+        let signer = P256CheckpointSigner(privateKey: P256.Signing.PrivateKey())
+        let ledger = try Ledger.open(configuration: config, signer: signer, logger: logger)
+        let startStats = ledger.statistics
+
+        let appended = SharedCounter()
+        let target = events
+        let clock = ContinuousClock()
+        let started = clock.now
+        let histograms = try await withThrowingTaskGroup(of: LatencyHistogram.self) { group in
+            for w in 0..<writers {
+                group.addTask {
+                    try await Self.writer(
+                        index: w, ledger: ledger, appended: appended, target: target, inFlight: inFlight)
+                }
+            }
+            var merged = LatencyHistogram()
+            for try await h in group { merged.merge(h) }
+            return merged
+        }
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let stats = ledger.statistics
+        ledger.close()
+
+        let eventCount = stats.events - startStats.events
+        let raw = Double(stats.rawBytes - startStats.rawBytes)
+        let stored = Double(stats.storedBytes - startStats.storedBytes)
+        let batches = stats.batches - startStats.batches
+        print("writers=\(writers) in_flight_per_writer=\(inFlight) durability=\(durability) projection=\(!noProjection)")
+        print(
+            "events=\(eventCount) commands=\(histograms.total) batches=\(batches) syncs=\(stats.syncs) seconds=\(String(format: "%.3f", seconds)) events_per_batch=\(batches == 0 ? 0 : eventCount / batches)"
+        )
+        print("p50_commit_ms=\(String(format: "%.2f", histograms.quantileMillis(0.5)))")
+        print(
+            "journal.append events_per_s=\(Int(Double(eventCount) / seconds)) p99_commit_ms=\(String(format: "%.2f", histograms.quantileMillis(0.99))) compression_ratio=\(String(format: "%.2f", raw / max(stored, 1))) bytes_per_event_stored=\(Int(stored / Double(max(eventCount, 1))))"
+        )
+    }
+
+    /// One writer: keeps `inFlight` commands in flight until the shared target is reached.
+    static func writer(index: Int, ledger: Ledger, appended: SharedCounter, target: Int, inFlight: Int) async throws
+        -> LatencyHistogram
+    {
+        var generator = FlowGenerator(seed: UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15)
+        var histogram = LatencyHistogram()
+        let clock = SystemClock()
+        try await withThrowingTaskGroup(of: UInt64.self) { group in
+            var running = 0
+            while true {
+                let events = generator.next(now: clock.nowMicros())
+                let before = appended.value.add(events.count, ordering: .relaxed).oldValue
+                if before >= target { break }
+                if running >= inFlight, let ns = try await group.next() {
+                    histogram.record(nanoseconds: ns)
+                    running -= 1
+                }
+                running += 1
+                group.addTask {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    try await ledger.execute(AppendPrepared(events: events))
+                    return DispatchTime.now().uptimeNanoseconds - start
+                }
+            }
+            for try await ns in group { histogram.record(nanoseconds: ns) }
+        }
+        return histogram
+    }
+}
+
+/// A counter shared by the writers.
+final class SharedCounter: Sendable {
+    let value = Atomic<Int>(0)
+}
