@@ -112,7 +112,10 @@ let package = Package(
 
         .testTarget(name: "JournalTests", dependencies: ["Journal"]),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Journal", "Events", "Projection"]),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: ["Ledger", "Journal", "Events", "Projection", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Journal", "Events"]),
         .testTarget(
             name: "ServerTests",

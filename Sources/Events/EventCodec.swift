@@ -118,3 +118,24 @@ public enum EventCodec {
         buffer.append(contentsOf: s.utf8)
     }
 }
+
+/// An event whose record body was encoded ahead of time, off the Ledger's writer thread (e.g. in the
+/// request handler that built it): the bytes are a pure function of the event, so encoding early
+/// changes nothing but where the CPU time is spent.
+public struct PreparedEvent: Sendable {
+    public let event: NewEvent
+    /// The record body; nil when the event is to be encoded by the Ledger's writer.
+    public let body: [UInt8]?
+
+    /// Encodes `event` now.
+    public init(_ event: NewEvent) throws {
+        self.event = event
+        self.body = try EventCodec.encode(event)
+    }
+
+    /// Wraps `event` without encoding it (the writer encodes it).
+    public init(deferring event: NewEvent) {
+        self.event = event
+        self.body = nil
+    }
+}

@@ -8,13 +8,22 @@ public struct DecisionContext: Sendable {
 
 /// A command's verdict: the events that record it, and what to answer once they are durable.
 public struct Decision<Output: Sendable>: Sendable {
-    public var events: [NewEvent]
+    /// The events, each with its record body when it was encoded ahead of time.
+    var items: [PreparedEvent]
     public var output: Output
 
     public init(events: [NewEvent], output: Output) {
-        self.events = events
+        self.items = events.map { PreparedEvent(deferring: $0) }
         self.output = output
     }
+
+    /// Events encoded by the caller (`PreparedEvent`), which spares the writer thread the encoding.
+    public init(prepared: [PreparedEvent], output: Output) {
+        self.items = prepared
+        self.output = output
+    }
+
+    public var events: [NewEvent] { items.map(\.event) }
 }
 
 /// A state change asked of the Ledger. `decide` runs on the Ledger's single writer thread against the

@@ -3,6 +3,7 @@ import Foundation
 import Journal
 import Logging
 import Projection
+import Synchronization
 
 /// The single writer of Strongroom (DESIGN.md "The flow of a request").
 ///
@@ -52,17 +53,23 @@ public final class Ledger: @unchecked Sendable {
     private let clock: any LedgerClock
     private let logger: Logger
 
-    // Shared between callers, appender and committer; guarded by `condition`.
-    private let condition = NSCondition()
+    // Callers ↔ appender, guarded by `queueCondition`.
+    private let queueCondition = NSCondition()
     private var queue: [any PendingCommand] = []
     private var queueHead = 0
-    private var commitItems: [CommitItem] = []
     private var stopping = false
-    private var failure: String?
+    private var appenderWaiting = false
+
+    // Appender ↔ committer (and readers of progress), guarded by `commitCondition`.
+    private let commitCondition = NSCondition()
+    private var commitItems: [CommitItem] = []
     private var appenderDone = false
     private var committerDone = false
     private var durable: UInt64
     private var counters = Statistics()
+
+    /// Set once, when the Ledger stops after a failure.
+    private let failureState = Mutex<String?>(nil)
 
     // Owned by the appender thread only.
     private var state: LiveState
@@ -114,32 +121,31 @@ public final class Ledger: @unchecked Sendable {
     public func execute<C: LedgerCommand>(_ command: C) async throws -> C.Output {
         try await withCheckedThrowingContinuation { continuation in
             let pending = TypedPending(command: command, continuation: continuation)
-            condition.lock()
-            if let failure {
-                condition.unlock()
+            if let failure = failureReason {
                 pending.fail(LedgerError.stopped(failure))
                 return
             }
+            queueCondition.lock()
             if stopping {
-                condition.unlock()
+                queueCondition.unlock()
                 pending.fail(LedgerError.stopped("shutting down"))
                 return
             }
             if queue.count - queueHead >= configuration.queueCapacity {
-                condition.unlock()
+                queueCondition.unlock()
                 pending.fail(LedgerError.overloaded(queueCapacity: configuration.queueCapacity))
                 return
             }
             queue.append(pending)
-            condition.broadcast()
-            condition.unlock()
+            if appenderWaiting { queueCondition.signal() }
+            queueCondition.unlock()
         }
     }
 
     /// The last sequence number known durable (and projected).
     public var durableSequence: UInt64 {
-        condition.lock()
-        defer { condition.unlock() }
+        commitCondition.lock()
+        defer { commitCondition.unlock() }
         return durable
     }
 
@@ -153,25 +159,25 @@ public final class Ledger: @unchecked Sendable {
     }
 
     public var statistics: Statistics {
-        condition.lock()
-        defer { condition.unlock() }
+        commitCondition.lock()
+        defer { commitCondition.unlock() }
         return counters
     }
 
     /// Nil while healthy; the reason once the Ledger stopped accepting commands after a failure.
     public var failureReason: String? {
-        condition.lock()
-        defer { condition.unlock() }
-        return failure
+        failureState.withLock { $0 }
     }
 
     /// Stops taking commands, finishes what is queued, writes a final checkpoint and syncs.
     public func close() {
-        condition.lock()
+        queueCondition.lock()
         stopping = true
-        condition.broadcast()
-        while !(appenderDone && committerDone) { condition.wait() }
-        condition.unlock()
+        queueCondition.broadcast()
+        queueCondition.unlock()
+        commitCondition.lock()
+        while !(appenderDone && committerDone) { commitCondition.wait() }
+        commitCondition.unlock()
         do {
             try journal.close(nowMicros: nextTime())
         } catch {
@@ -199,14 +205,12 @@ public final class Ledger: @unchecked Sendable {
         var records: [NewRecord] = []
         var decided: [NewEvent] = []
         while true {
-            condition.lock()
-            while queue.count == queueHead && !stopping && failure == nil {
-                if !condition.wait(until: Date(timeIntervalSinceNow: checkpointWaitSeconds())) {
-                    break  // timed out: maybe a checkpoint is due
-                }
-            }
-            while commitItems.count >= configuration.inFlightBatchesMax && failure == nil {
-                condition.wait()
+            queueCondition.lock()
+            while queue.count == queueHead && !stopping && failureReason == nil {
+                appenderWaiting = true
+                let signalled = queueCondition.wait(until: Date(timeIntervalSinceNow: checkpointWaitSeconds()))
+                appenderWaiting = false
+                if !signalled { break }  // timed out: maybe a checkpoint is due
             }
             let available = queue.count - queueHead
             let take = min(available, configuration.batchCommandsMax)
@@ -219,13 +223,18 @@ public final class Ledger: @unchecked Sendable {
                 queue.removeFirst(queueHead)
                 queueHead = 0
             }
-            let done = (stopping && available == 0) || failure != nil
-            let failed = failure
-            condition.unlock()
+            let done = stopping && available == take
+            queueCondition.unlock()
 
-            if let failed {
+            commitCondition.lock()
+            while commitItems.count >= configuration.inFlightBatchesMax && failureReason == nil {
+                commitCondition.wait()
+            }
+            commitCondition.unlock()
+
+            if let failed = failureReason {
                 for p in taken { p.fail(LedgerError.stopped(failed)) }
-                if done { break }
+                if done || available == 0 { break }
                 continue
             }
 
@@ -234,15 +243,15 @@ public final class Ledger: @unchecked Sendable {
             records.removeAll(keepingCapacity: true)
             decided.removeAll(keepingCapacity: true)
             for pending in taken {
-                guard let events = pending.decide(state, context) else { continue }
-                for event in events {
-                    state.evolve(event.body)
+                guard let items = pending.decide(state, context) else { continue }
+                for item in items {
+                    state.evolve(item.event.body)
                     do {
-                        records.append(NewRecord(kind: .event, timeMicros: now, body: try EventCodec.encode(event)))
-                        decided.append(event)
+                        records.append(NewRecord(kind: .event, timeMicros: now, body: try item.body ?? EventCodec.encode(item.event)))
+                        if configuration.projectionEnabled { decided.append(item.event) }
                     } catch {
                         // An event that cannot be encoded is a programming error; fail loudly.
-                        fatalError("event \(event.body.type) does not encode: \(error)")
+                        fatalError("event \(item.event.body.type) does not encode: \(error)")
                     }
                 }
             }
@@ -255,13 +264,15 @@ public final class Ledger: @unchecked Sendable {
                     item.rawBytes = batch.rawBytes
                     item.storedBytes = batch.storedBytes
                     item.events = records.count
-                    item.head = batch.lastLink
-                    for (i, event) in decided.enumerated() {
-                        let envelope = EventEnvelope(
-                            sequence: batch.firstSequence + UInt64(i), timeMicros: now, type: event.body.type,
-                            schemaVersion: event.body.schemaVersion, stream: event.stream, actor: event.actor,
-                            correlation: event.correlation)
-                        item.inputs.append(.event(RecordedEvent(envelope: envelope, body: event.body)))
+                    if configuration.projectionEnabled {
+                        item.inputs.reserveCapacity(decided.count)
+                        for (i, event) in decided.enumerated() {
+                            let envelope = EventEnvelope(
+                                sequence: batch.firstSequence + UInt64(i), timeMicros: now, type: event.body.type,
+                                schemaVersion: event.body.schemaVersion, stream: event.stream, actor: event.actor,
+                                correlation: event.correlation)
+                            item.inputs.append(.event(RecordedEvent(envelope: envelope, body: event.body)))
+                        }
                     }
                 }
                 if now - journal.lastCheckpointTimeMicros >= configuration.checkpointIntervalMicros,
@@ -269,10 +280,10 @@ public final class Ledger: @unchecked Sendable {
                 {
                     item.segments.append(batch.segment)
                 }
-                for record in journal.drainOwnRecords() {
+                for record in journal.drainOwnRecords() where configuration.projectionEnabled {
                     item.inputs.append(try ProjectionInput(record: record))
                 }
-                if !item.inputs.isEmpty { item.head = journal.chainHead }
+                item.head = journal.chainHead
                 item.lastSequence = journal.lastSequence
             } catch {
                 fail("journal write failed: \(error)")
@@ -280,41 +291,52 @@ public final class Ledger: @unchecked Sendable {
                 continue
             }
 
-            condition.lock()
+            commitCondition.lock()
             counters.events += UInt64(item.events)
             counters.batches += item.events > 0 ? 1 : 0
             counters.rawBytes += UInt64(item.rawBytes)
             counters.storedBytes += UInt64(item.storedBytes)
-            if !taken.isEmpty || !item.inputs.isEmpty { commitItems.append(item) }
-            condition.broadcast()
-            condition.unlock()
+            if !taken.isEmpty || !item.segments.isEmpty {
+                commitItems.append(item)
+                commitCondition.broadcast()
+            }
+            commitCondition.unlock()
             if done { break }
         }
-        condition.lock()
+        // Whatever still waits (after a failure) is refused, and nothing more is taken.
+        queueCondition.lock()
+        stopping = true
+        let leftover = Array(queue[queueHead...])
+        queue.removeAll()
+        queueHead = 0
+        queueCondition.unlock()
+        for p in leftover { p.fail(LedgerError.stopped(failureReason ?? "shutting down")) }
+        commitCondition.lock()
         appenderDone = true
-        condition.broadcast()
-        condition.unlock()
+        commitCondition.broadcast()
+        commitCondition.unlock()
     }
 
     private func committerLoop() {
         while true {
-            condition.lock()
+            commitCondition.lock()
             while commitItems.isEmpty && !appenderDone {
-                condition.wait()
+                commitCondition.wait()
             }
             let items = commitItems
-            commitItems.removeAll()
+            commitItems.removeAll(keepingCapacity: true)
             let finished = items.isEmpty && appenderDone
-            condition.unlock()
+            commitCondition.broadcast()  // the appender may wait for in-flight room
+            commitCondition.unlock()
             if finished { break }
 
-            var synced = Set<ObjectIdentifier>()
             var ok = failureReason == nil
-            if ok {
+            if ok && configuration.journal.durability == .fsync {
+                var synced = Set<ObjectIdentifier>()
                 do {
                     for item in items.reversed() {
                         for segment in item.segments.reversed() where synced.insert(ObjectIdentifier(segment)).inserted {
-                            if configuration.journal.durability == .fsync { try segment.dataSync() }
+                            try segment.dataSync()
                         }
                     }
                 } catch {
@@ -327,36 +349,40 @@ public final class Ledger: @unchecked Sendable {
                 continue
             }
             // Durable. Project, then answer.
-            let inputs = items.flatMap(\.inputs)
-            if configuration.projectionEnabled, let head = items.last(where: { $0.head != nil })?.head, !inputs.isEmpty {
-                do {
-                    try projection.apply(inputs, chainHead: head)
-                } catch {
-                    // The events are durable, so the commands did happen; the projection will catch up
-                    // from the journal at the next start. Stop taking new commands meanwhile.
-                    fail("projection apply failed (restart to catch up from the journal): \(error)")
+            if configuration.projectionEnabled, let head = items.last?.head {
+                let inputs = items.count == 1 ? items[0].inputs : items.flatMap(\.inputs)
+                if !inputs.isEmpty {
+                    do {
+                        try projection.apply(inputs, chainHead: head)
+                    } catch {
+                        // The events are durable, so the commands did happen; the projection will catch
+                        // up from the journal at the next start. Stop taking new commands meanwhile.
+                        fail("projection apply failed (restart to catch up from the journal): \(error)")
+                    }
                 }
             }
-            condition.lock()
+            commitCondition.lock()
             counters.syncs += 1
             if let last = items.last?.lastSequence, last > durable { durable = last }
-            condition.broadcast()
-            condition.unlock()
+            commitCondition.broadcast()
+            commitCondition.unlock()
             for item in items { for p in item.pendings { p.answer() } }
         }
-        condition.lock()
+        commitCondition.lock()
         committerDone = true
-        condition.broadcast()
-        condition.unlock()
+        commitCondition.broadcast()
+        commitCondition.unlock()
     }
 
     private func fail(_ why: String) {
         logger.critical("ledger stopped", metadata: ["reason": "\(why)"])
-        journal.markFailed(why)
-        condition.lock()
-        if failure == nil { failure = why }
-        condition.broadcast()
-        condition.unlock()
+        failureState.withLock { if $0 == nil { $0 = why } }
+        queueCondition.lock()
+        queueCondition.broadcast()
+        queueCondition.unlock()
+        commitCondition.lock()
+        commitCondition.broadcast()
+        commitCondition.unlock()
     }
 
     private func checkpointWaitSeconds() -> Double {
@@ -379,8 +405,9 @@ struct CommitItem {
 
 /// A command waiting for its answer (type-erased for the queue).
 protocol PendingCommand: AnyObject, Sendable {
-    /// Runs the decision; returns its events, or nil when rejected (the rejection is kept).
-    func decide(_ state: LiveState, _ context: DecisionContext) -> [NewEvent]?
+    /// Runs the decision; returns its events (with their bodies when encoded ahead), or nil when
+    /// rejected (the rejection is kept).
+    func decide(_ state: LiveState, _ context: DecisionContext) -> [PreparedEvent]?
     /// Answers with the kept output or rejection (after durability).
     func answer()
     /// Answers with a Ledger failure.
@@ -398,11 +425,11 @@ final class TypedPending<C: LedgerCommand>: PendingCommand, @unchecked Sendable 
         self.continuation = continuation
     }
 
-    func decide(_ state: LiveState, _ context: DecisionContext) -> [NewEvent]? {
+    func decide(_ state: LiveState, _ context: DecisionContext) -> [PreparedEvent]? {
         do {
             let decision = try command.decide(state, context)
             outcome = .success(decision.output)
-            return decision.events
+            return decision.items
         } catch {
             outcome = .failure(error)
             return nil

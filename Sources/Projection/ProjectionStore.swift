@@ -8,6 +8,12 @@ public struct ProjectionState: Sendable, Equatable {
     public var lastSequence: UInt64
     public var chainHead: ChainLink?
     public var lastTimeMicros: Int64
+
+    public init(lastSequence: UInt64, chainHead: ChainLink?, lastTimeMicros: Int64) {
+        self.lastSequence = lastSequence
+        self.chainHead = chainHead
+        self.lastTimeMicros = lastTimeMicros
+    }
 }
 
 /// One journal record as the projection consumes it.

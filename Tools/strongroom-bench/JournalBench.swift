@@ -4,6 +4,7 @@ import Foundation
 import Journal
 import Ledger
 import Logging
+import Events
 import Synchronization
 
 /// `strongroom-bench journal`: W concurrent writers append N events through the Ledger.
@@ -78,7 +79,7 @@ struct JournalBench: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: UInt64.self) { group in
             var running = 0
             while true {
-                let events = generator.next(now: clock.nowMicros())
+                let events = try generator.next(now: clock.nowMicros()).map { try PreparedEvent($0) }
                 let before = appended.value.add(events.count, ordering: .relaxed).oldValue
                 if before >= target { break }
                 if running >= inFlight, let ns = try await group.next() {

@@ -4,9 +4,9 @@ import Ledger
 /// Appends events prepared by a benchmark writer, as they are: the benchmark measures the journal,
 /// group commit and projection, not protocol decisions (which the protocol commands make).
 struct AppendPrepared: LedgerCommand {
-    let events: [NewEvent]
+    let events: [PreparedEvent]
     func decide(_ state: LiveState, _ context: DecisionContext) throws -> Decision<Void> {
-        Decision(events: events, output: ())
+        Decision(prepared: events, output: ())
     }
 }
 

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Events
 import Foundation
+import JOSE
 import Journal
 import Ledger
 
 /// Hidden commands for the reliability tests (and `Tools/crash-loop.sh`).
 struct DebugCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "debug", abstract: "Test helpers.", shouldDisplay: false, subcommands: [WriteLoad.self])
+        commandName: "debug", abstract: "Test helpers.", shouldDisplay: false, subcommands: [WriteLoad.self, MakeFixture.self])
 
     /// Appends through the Ledger from several concurrent writers and prints `ack N` for every
     /// command whose events are durable — the line is printed only after the Ledger answered.
@@ -47,6 +48,55 @@ struct DebugCommand: AsyncParsableCommand {
                 try await group.waitForAll()
             }
             ledger.close()
+        }
+    }
+}
+
+extension DebugCommand {
+    /// Writes the small journal kept in `Journal/fixtures/` for this format version: keys, clients
+    /// (registered, updated, removed), users, a retired key, several sealed segments and checkpoints.
+    struct MakeFixture: AsyncParsableCommand {
+        @OptionGroup var dataDir: DataDirectoryOption
+
+        func run() async throws {
+            let layout = DataLayout(root: dataDir.resolved)
+            guard !FileManager.default.fileExists(atPath: layout.root + "/journal") else {
+                throw CLIError("\(layout.root) already has a journal")
+            }
+            let logger = makeLogger(level: .warning)
+            let lock = try DataDirectoryLock.acquire(dataDirectory: layout.root)
+            defer { lock.release() }
+            let signer = try loadOrCreateJournalSigner(layout, logger: logger)
+            var config = Ledger.Configuration(dataDirectory: layout.root)
+            config.journal.segmentBytesLimit = 1024
+            let ledger = try Ledger.open(configuration: config, signer: signer, logger: logger)
+            let ops = Actor.operator("fixture")
+            var kids: [String] = []
+            for alg in [SigningAlgorithm.es256, .ps256] {
+                let key = try OPSigningKey.generate(alg)
+                kids.append(key.kid)
+                let jwk = String(decoding: key.publicJWK.jsonBytes(), as: UTF8.self)
+                try await ledger.execute(
+                    AddSigningKey(SigningKeyAdded(kid: key.kid, algorithm: alg.rawValue, publicJWK: jwk, active: true), actor: .system))
+            }
+            for name in ["alpha", "beta", "gamma"] {
+                let metadata = "{\"client_name\":\"TPP \(name)\",\"redirect_uris\":[\"https://\(name).example.com/cb\"],\"token_endpoint_auth_method\":\"private_key_jwt\"}"
+                try await ledger.execute(RegisterClient(clientID: "tpp-\(name)", metadata: metadata, via: "cli", actor: ops))
+            }
+            try await ledger.execute(
+                UpdateClient(clientID: "tpp-alpha", metadata: "{\"client_name\":\"TPP Alpha Ltd\",\"redirect_uris\":[\"https://alpha.example.com/cb2\"],\"token_endpoint_auth_method\":\"private_key_jwt\"}", actor: ops))
+            try await ledger.execute(RemoveClient(clientID: "tpp-beta", reason: "contract ended", actor: ops))
+            for (i, user) in ["alice", "bob"].enumerated() {
+                try await ledger.execute(
+                    AddUser(
+                        UserAdded(
+                            subject: "sub-\(i + 1)", username: user,
+                            passwordHash: "$scrypt$ln=15,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2g", sealedTOTPSeed: nil,
+                            claims: "{\"name\":\"\(user.capitalized)\"}"), actor: ops))
+            }
+            try await ledger.execute(RetireSigningKey(kid: kids[0], reason: "rotation", publishUntilMicros: 1_900_000_000_000_000, actor: ops))
+            ledger.close()
+            print("fixture written; journal key id \(signer.keyID)")
         }
     }
 }

@@ -1,0 +1,83 @@
+import Events
+import Foundation
+import Journal
+import Projection
+import Testing
+
+@Suite("Projection store")
+struct ProjectionStoreTests {
+    func event(_ seq: UInt64, _ body: EventBody) -> ProjectionInput {
+        .event(
+            RecordedEvent(
+                envelope: EventEnvelope(
+                    sequence: seq, timeMicros: Int64(seq) * 1000, type: body.type, schemaVersion: body.schemaVersion,
+                    stream: .client("c"), actor: .operator("ops"), correlation: .none),
+                body: body))
+    }
+
+    func withStore(_ body: (ProjectionStore) throws -> Void) throws {
+        let path = NSTemporaryDirectory() + "strongroom-projection-\(UUID().uuidString.prefix(8)).sqlite"
+        defer { try? ProjectionStore.remove(path: path) }
+        try body(try ProjectionStore.open(path: path))
+    }
+
+    @Test("applying is exactly-once: inputs at or below the stored sequence are skipped")
+    func exactlyOnce() throws {
+        try withStore { store in
+            let link = ChainLink(bytes: [UInt8](repeating: 7, count: 32))
+            let inputs = [
+                event(1, .clientRegistered(ClientRegistered(clientID: "c", metadata: "{}", via: "cli"))),
+                event(2, .clientUpdated(ClientUpdated(clientID: "c", metadata: "{\"a\":1}"))),
+            ]
+            try store.apply(inputs, chainHead: link)
+            let once = try store.dumpAllTables()
+            try store.apply(inputs, chainHead: link)  // a replayed batch after a crash
+            #expect(try store.dumpAllTables() == once)
+            #expect(try store.state() == ProjectionState(lastSequence: 2, chainHead: link, lastTimeMicros: 2000))
+            #expect(try store.sequences(stream: .client("c")) == [1, 2])
+        }
+    }
+
+    @Test("a gap in sequence numbers is refused and changes nothing")
+    func gapRefused() throws {
+        try withStore { store in
+            let link = ChainLink(bytes: [UInt8](repeating: 1, count: 32))
+            try store.apply([event(1, .clientRegistered(ClientRegistered(clientID: "c", metadata: "{}", via: "cli")))], chainHead: link)
+            let before = try store.dumpAllTables()
+            #expect(throws: ProjectionError.self) {
+                try store.apply(
+                    [event(3, .clientRemoved(ClientRemoved(clientID: "c", reason: "x")))], chainHead: link)
+            }
+            #expect(try store.dumpAllTables() == before)
+        }
+    }
+
+    @Test("revoking a grant revokes its tokens; redeeming marks the code")
+    func grantLifecycle() throws {
+        try withStore { store in
+            let link = ChainLink(bytes: [UInt8](repeating: 2, count: 32))
+            try store.apply(
+                [
+                    event(1, .grantCreated(GrantCreated(grantID: "g", clientID: "c", subject: "s", scopes: ["openid"], authorizationDetails: nil))),
+                    event(
+                        2,
+                        .codeIssued(
+                            CodeIssued(
+                                clientID: "c", subject: "s", grantID: "g", codeHash: "h", expiresAtMicros: 9, scope: "openid",
+                                redirectURI: "https://c/cb", dpopJKT: nil, authTimeMicros: 1, acr: "a", amr: ["pwd"]))),
+                    event(
+                        3,
+                        .tokensIssued(
+                            TokensIssued(
+                                grantID: "g", clientID: "c", subject: "s", grantType: "authorization_code", accessTokenHash: "at",
+                                accessTokenExpiresAtMicros: 99, refreshTokenHash: "rt", scope: "openid", tokenType: "DPoP",
+                                confirmation: Confirmation(jkt: "k"), codeHash: "h"))),
+                    event(4, .grantRevoked(GrantRevoked(grantID: "g", revokedBy: "operator", reason: "fraud"))),
+                ], chainHead: link)
+            let tables = try store.dumpAllTables()
+            #expect(tables["tokens"]?.count == 2)
+            #expect(tables["tokens"]?.allSatisfy { $0.contains("\"revoked\"") } == true)
+            #expect(tables["authorization_codes"]?.first?.contains("redeemed_sequence:3") == true)
+        }
+    }
+}
