@@ -1,10 +1,13 @@
 /// Every kind of event Strongroom journals. A closed enum, so that the projection, the live state,
 /// statistics and the audit tool must each say what they do with every kind.
 ///
+/// `indirect`: every payload is boxed, so copying an event (through the queue, the writer, the
+/// projection) costs one reference count instead of one per field.
+///
 /// Adding an event: a payload struct (Codable, in the folder of its concept), a case here, its
 /// `type` and `schemaVersion` below, and its decoding in `decode(type:schemaVersion:payload:)`.
 /// Changing a payload's shape: bump its schema version and keep decoding the old one.
-public enum EventBody: Sendable, Equatable {
+public indirect enum EventBody: Sendable, Equatable {
     case signingKeyAdded(SigningKeyAdded)
     case signingKeyRetired(SigningKeyRetired)
     case clientRegistered(ClientRegistered)

@@ -121,8 +121,9 @@ public enum EventCodec {
 
 /// An event whose record body was encoded ahead of time, off the Ledger's writer thread (e.g. in the
 /// request handler that built it): the bytes are a pure function of the event, so encoding early
-/// changes nothing but where the CPU time is spent.
-public struct PreparedEvent: Sendable {
+/// changes nothing but where the CPU time is spent. A class, so that passing it through the queue and
+/// the writer costs one reference count, not one per string inside the event.
+public final class PreparedEvent: Sendable {
     public let event: NewEvent
     /// The record body; nil when the event is to be encoded by the Ledger's writer.
     public let body: [UInt8]?

@@ -35,7 +35,7 @@ public final class Ledger: @unchecked Sendable {
         /// Most commands decided into one batch.
         public var batchCommandsMax = 4_096
         /// Batches written but not yet committed before the appender waits for the committer.
-        public var inFlightBatchesMax = 8
+        public var inFlightBatchesMax = 2
 
         /// Apply events to the SQLite projection (off only in the journal-alone benchmark).
         public var projectionEnabled = true
@@ -156,6 +156,13 @@ public final class Ledger: @unchecked Sendable {
         public var syncs: UInt64 = 0
         public var rawBytes: UInt64 = 0
         public var storedBytes: UInt64 = 0
+        /// Time the committer spent in fdatasync, in projection transactions, answering (µs).
+        public var syncMicros: UInt64 = 0
+        public var projectMicros: UInt64 = 0
+        public var answerMicros: UInt64 = 0
+        /// Time the appender spent deciding + encoding, and writing batches (µs).
+        public var decideMicros: UInt64 = 0
+        public var writeMicros: UInt64 = 0
     }
 
     public var statistics: Statistics {
@@ -238,6 +245,7 @@ public final class Ledger: @unchecked Sendable {
                 continue
             }
 
+            let decideStart = clock.monotonicMicros()
             let now = nextTime()
             let context = DecisionContext(nowMicros: now)
             records.removeAll(keepingCapacity: true)
@@ -256,6 +264,7 @@ public final class Ledger: @unchecked Sendable {
                 }
             }
 
+            let writeStart = clock.monotonicMicros()
             var item = CommitItem(pendings: taken)
             do {
                 if !records.isEmpty {
@@ -291,7 +300,10 @@ public final class Ledger: @unchecked Sendable {
                 continue
             }
 
+            let written = clock.monotonicMicros()
             commitCondition.lock()
+            counters.decideMicros += UInt64(writeStart - decideStart)
+            counters.writeMicros += UInt64(written - writeStart)
             counters.events += UInt64(item.events)
             counters.batches += item.events > 0 ? 1 : 0
             counters.rawBytes += UInt64(item.rawBytes)
@@ -330,6 +342,7 @@ public final class Ledger: @unchecked Sendable {
             commitCondition.unlock()
             if finished { break }
 
+            let syncStart = clock.monotonicMicros()
             var ok = failureReason == nil
             if ok && configuration.journal.durability == .fsync {
                 var synced = Set<ObjectIdentifier>()
@@ -349,6 +362,7 @@ public final class Ledger: @unchecked Sendable {
                 continue
             }
             // Durable. Project, then answer.
+            let projectStart = clock.monotonicMicros()
             if configuration.projectionEnabled, let head = items.last?.head {
                 let inputs = items.count == 1 ? items[0].inputs : items.flatMap(\.inputs)
                 if !inputs.isEmpty {
@@ -361,12 +375,19 @@ public final class Ledger: @unchecked Sendable {
                     }
                 }
             }
+            let answerStart = clock.monotonicMicros()
             commitCondition.lock()
             counters.syncs += 1
+            counters.syncMicros += UInt64(projectStart - syncStart)
+            counters.projectMicros += UInt64(answerStart - projectStart)
             if let last = items.last?.lastSequence, last > durable { durable = last }
             commitCondition.broadcast()
             commitCondition.unlock()
             for item in items { for p in item.pendings { p.answer() } }
+            let answered = clock.monotonicMicros()
+            commitCondition.lock()
+            counters.answerMicros += UInt64(answered - answerStart)
+            commitCondition.unlock()
         }
         commitCondition.lock()
         committerDone = true
@@ -445,7 +466,17 @@ final class TypedPending<C: LedgerCommand>: PendingCommand, @unchecked Sendable 
 
 /// The OP's clock.
 public protocol LedgerClock: Sendable {
+    /// Wall-clock time: what events are stamped with.
     func nowMicros() -> Int64
+}
+
+extension LedgerClock {
+    /// A monotonic clock for measuring durations (never stamped on events).
+    func monotonicMicros() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000
+    }
 }
 
 /// Wall-clock time (CLOCK_REALTIME).

@@ -56,33 +56,33 @@ struct Applier {
                 [e.subject, e.username, e.passwordHash, e.sealedTOTPSeed, e.claims, time])
         case .parPushed(let e):
             try run(
-                "INSERT INTO par_requests (request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt, pushed_sequence) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [e.requestURIHash, e.clientID, e.expiresAtMicros, e.scope, e.redirectURI, e.dpopJKT, sequence])
+                "INSERT INTO par_requests (request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt, pushed_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [e.requestID, e.requestURIHash, e.clientID, e.expiresAtMicros, e.scope, e.redirectURI, e.dpopJKT, sequence])
         case .codeIssued(let e):
             try run(
-                "INSERT INTO authorization_codes (code_hash, client_id, subject, grant_id, expires_micros, issued_sequence) VALUES (?, ?, ?, ?, ?, ?)",
-                [e.codeHash, e.clientID, e.subject, e.grantID, e.expiresAtMicros, sequence])
+                "INSERT INTO authorization_codes (code_id, code_hash, client_id, subject, grant_id, expires_micros, issued_sequence) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [e.codeID, e.codeHash, e.clientID, e.subject, e.grantID, e.expiresAtMicros, sequence])
         case .grantCreated(let e):
             try run(
                 "INSERT INTO grants (grant_id, client_id, subject, scopes, authorization_details, status, created_micros, last_used_micros) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)",
                 [e.grantID, e.clientID, e.subject, e.scopes.joined(separator: " "), e.authorizationDetails, time, time])
         case .tokensIssued(let e):
             try run(
-                "INSERT INTO tokens (token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence) VALUES (?, 'access', ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)",
+                "INSERT INTO tokens (token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence) VALUES (?, ?, 'access', ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)",
                 [
-                    e.accessTokenHash, e.grantID, e.clientID, e.subject, e.scope, e.tokenType, e.confirmation.jkt,
+                    e.accessTokenID, e.accessTokenHash, e.grantID, e.clientID, e.subject, e.scope, e.tokenType, e.confirmation.jkt,
                     e.confirmation.x5tS256, e.accessTokenExpiresAtMicros, sequence,
                 ])
-            if let refresh = e.refreshTokenHash {
+            if let refreshID = e.refreshTokenID, let refresh = e.refreshTokenHash {
                 try run(
-                    "INSERT INTO tokens (token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence) VALUES (?, 'refresh', ?, ?, ?, ?, ?, ?, ?, NULL, 'active', ?)",
+                    "INSERT INTO tokens (token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence) VALUES (?, ?, 'refresh', ?, ?, ?, ?, ?, ?, ?, NULL, 'active', ?)",
                     [
-                        refresh, e.grantID, e.clientID, e.subject, e.scope, e.tokenType, e.confirmation.jkt,
+                        refreshID, refresh, e.grantID, e.clientID, e.subject, e.scope, e.tokenType, e.confirmation.jkt,
                         e.confirmation.x5tS256, sequence,
                     ])
             }
-            if let code = e.codeHash {
-                try run("UPDATE authorization_codes SET redeemed_sequence = ? WHERE code_hash = ?", [sequence, code])
+            if let code = e.codeID {
+                try run("UPDATE authorization_codes SET redeemed_sequence = ? WHERE code_id = ?", [sequence, code])
             }
             try run("UPDATE grants SET last_used_micros = ? WHERE grant_id = ?", [time, e.grantID])
         case .grantRevoked(let e):

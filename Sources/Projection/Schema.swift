@@ -70,8 +70,11 @@ enum Schema {
                         added_micros INTEGER NOT NULL
                     ) WITHOUT ROWID;
 
+                    -- Secrets are split tokens: rows are keyed by the time-ordered selector (inserts
+                    -- append to the B-tree's right edge); only the secret's SHA-256 is stored.
                     CREATE TABLE par_requests (
-                        request_uri_hash TEXT PRIMARY KEY,
+                        request_id TEXT PRIMARY KEY,
+                        request_uri_hash TEXT NOT NULL,
                         client_id TEXT NOT NULL,
                         expires_micros INTEGER NOT NULL,
                         scope TEXT NOT NULL,
@@ -81,7 +84,8 @@ enum Schema {
                     ) WITHOUT ROWID;
 
                     CREATE TABLE authorization_codes (
-                        code_hash TEXT PRIMARY KEY,
+                        code_id TEXT PRIMARY KEY,
+                        code_hash TEXT NOT NULL,
                         client_id TEXT NOT NULL,
                         subject TEXT NOT NULL,
                         grant_id TEXT NOT NULL,
@@ -106,7 +110,8 @@ enum Schema {
                     CREATE INDEX grants_by_subject ON grants (subject);
 
                     CREATE TABLE tokens (
-                        token_hash TEXT PRIMARY KEY,
+                        token_id TEXT PRIMARY KEY,
+                        token_hash TEXT NOT NULL,
                         kind TEXT NOT NULL,              -- access | refresh
                         grant_id TEXT NOT NULL,
                         client_id TEXT NOT NULL,
@@ -129,7 +134,7 @@ enum Schema {
     static let tables: [(name: String, orderBy: String)] = [
         ("projection_state", "id"), ("event_streams", "stream, sequence"), ("journal_keys", "key_id"),
         ("checkpoints", "sequence"), ("signing_keys", "kid"), ("clients", "client_id"), ("users", "subject"),
-        ("par_requests", "request_uri_hash"), ("authorization_codes", "code_hash"), ("grants", "grant_id"),
-        ("tokens", "token_hash"),
+        ("par_requests", "request_id"), ("authorization_codes", "code_id"), ("grants", "grant_id"),
+        ("tokens", "token_id"),
     ]
 }

@@ -63,15 +63,15 @@ struct ProjectionStoreTests {
                         2,
                         .codeIssued(
                             CodeIssued(
-                                clientID: "c", subject: "s", grantID: "g", codeHash: "h", expiresAtMicros: 9, scope: "openid",
+                                clientID: "c", subject: "s", grantID: "g", codeID: "cid", codeHash: "h", expiresAtMicros: 9, scope: "openid",
                                 redirectURI: "https://c/cb", dpopJKT: nil, authTimeMicros: 1, acr: "a", amr: ["pwd"]))),
                     event(
                         3,
                         .tokensIssued(
                             TokensIssued(
-                                grantID: "g", clientID: "c", subject: "s", grantType: "authorization_code", accessTokenHash: "at",
-                                accessTokenExpiresAtMicros: 99, refreshTokenHash: "rt", scope: "openid", tokenType: "DPoP",
-                                confirmation: Confirmation(jkt: "k"), codeHash: "h"))),
+                                grantID: "g", clientID: "c", subject: "s", grantType: "authorization_code", accessTokenID: "a1",
+                                accessTokenHash: "at", accessTokenExpiresAtMicros: 99, refreshTokenID: "r1", refreshTokenHash: "rt",
+                                scope: "openid", tokenType: "DPoP", confirmation: Confirmation(jkt: "k"), codeID: "cid"))),
                     event(4, .grantRevoked(GrantRevoked(grantID: "g", revokedBy: "operator", reason: "fraud"))),
                 ], chainHead: link)
             let tables = try store.dumpAllTables()

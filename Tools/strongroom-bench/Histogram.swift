@@ -47,7 +47,7 @@ struct LatencyHistogram: Sendable {
 }
 
 /// Fast non-cryptographic generator for benchmark data (wyrand).
-struct FastRandom {
+struct FastRandom: RandomNumberGenerator {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -73,6 +73,27 @@ struct FastRandom {
                 left -= 1
             }
             return count
+        }
+    }
+
+    /// A random RFC 4122-looking UUID string (as x-fapi-interaction-id values are).
+    mutating func uuidString() -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        var a = next()
+        var b = next()
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            var i = 0
+            for position in 0..<36 {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    buffer[position] = UInt8(ascii: "-")
+                    continue
+                }
+                let nibble: UInt64
+                if i < 16 { nibble = a & 15; a >>= 4 } else { nibble = b & 15; b >>= 4 }
+                buffer[position] = hex[Int(nibble)]
+                i += 1
+            }
+            return 36
         }
     }
 

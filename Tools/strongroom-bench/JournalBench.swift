@@ -63,39 +63,42 @@ struct JournalBench: AsyncParsableCommand {
         print(
             "events=\(eventCount) commands=\(histograms.total) batches=\(batches) syncs=\(stats.syncs) seconds=\(String(format: "%.3f", seconds)) events_per_batch=\(batches == 0 ? 0 : eventCount / batches)"
         )
+        let sd = Double(stats.syncs - startStats.syncs)
+        func perCycle(_ v: UInt64, _ w: UInt64) -> String { String(format: "%.2f", Double(v - w) / max(sd, 1) / 1000) }
+        print(
+            "per_commit_cycle_ms: decide+encode=\(perCycle(stats.decideMicros, startStats.decideMicros)) write=\(perCycle(stats.writeMicros, startStats.writeMicros)) fdatasync=\(perCycle(stats.syncMicros, startStats.syncMicros)) projection=\(perCycle(stats.projectMicros, startStats.projectMicros)) answer=\(perCycle(stats.answerMicros, startStats.answerMicros))"
+        )
         print("p50_commit_ms=\(String(format: "%.2f", histograms.quantileMillis(0.5)))")
         print(
             "journal.append events_per_s=\(Int(Double(eventCount) / seconds)) p99_commit_ms=\(String(format: "%.2f", histograms.quantileMillis(0.99))) compression_ratio=\(String(format: "%.2f", raw / max(stored, 1))) bytes_per_event_stored=\(Int(stored / Double(max(eventCount, 1))))"
         )
     }
 
-    /// One writer: keeps `inFlight` commands in flight until the shared target is reached.
+    /// One writer: `inFlight` sequential submitters, each awaiting its command's durable
+    /// acknowledgement before building the next, until the shared target is reached.
     static func writer(index: Int, ledger: Ledger, appended: SharedCounter, target: Int, inFlight: Int) async throws
         -> LatencyHistogram
     {
-        var generator = FlowGenerator(seed: UInt64(index + 1) &* 0x9E37_79B9_7F4A_7C15)
-        var histogram = LatencyHistogram()
-        let clock = SystemClock()
-        try await withThrowingTaskGroup(of: UInt64.self) { group in
-            var running = 0
-            while true {
-                let events = try generator.next(now: clock.nowMicros()).map { try PreparedEvent($0) }
-                let before = appended.value.add(events.count, ordering: .relaxed).oldValue
-                if before >= target { break }
-                if running >= inFlight, let ns = try await group.next() {
-                    histogram.record(nanoseconds: ns)
-                    running -= 1
-                }
-                running += 1
+        try await withThrowingTaskGroup(of: LatencyHistogram.self) { group in
+            for lane in 0..<inFlight {
                 group.addTask {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    try await ledger.execute(AppendPrepared(events: events))
-                    return DispatchTime.now().uptimeNanoseconds - start
+                    var generator = FlowGenerator(seed: UInt64(index * 1_000 + lane + 1) &* 0x9E37_79B9_7F4A_7C15)
+                    var histogram = LatencyHistogram()
+                    let clock = SystemClock()
+                    while true {
+                        let events = try generator.next(now: clock.nowMicros()).map { try PreparedEvent($0) }
+                        if appended.value.add(events.count, ordering: .relaxed).oldValue >= target { break }
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        try await ledger.execute(AppendPrepared(events: events))
+                        histogram.record(nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+                    }
+                    return histogram
                 }
             }
-            for try await ns in group { histogram.record(nanoseconds: ns) }
+            var merged = LatencyHistogram()
+            for try await h in group { merged.merge(h) }
+            return merged
         }
-        return histogram
     }
 }
 

@@ -20,14 +20,24 @@ struct FlowGenerator {
     private var grant = ""
     private var client = ""
     private var subject = ""
-    private var code = ""
+    private var codeID = ""
+    /// End users: a bank's customers come back; 100,000 of them here.
+    private static let subjectPool = 100_000
     private let clients: [String]
+    /// Each client's DPoP key thumbprint: a client keeps its DPoP key across flows.
+    private let clientJKTs: [String: String]
+    private var clientJKT = ""
+    /// One `x-fapi-interaction-id` per flow (the client reuses it across PAR, authorize and token).
+    private var fapiInteractionID = ""
     private let scopes = ["openid accounts", "openid payments offline_access", "openid accounts transactions balances"]
 
     init(seed: UInt64) {
         random = FastRandom(seed: seed)
         var r = FastRandom(seed: 42)
         clients = (0..<50).map { _ in "tpp-" + r.identifier(12) }
+        var jkts: [String: String] = [:]
+        for c in clients { jkts[c] = r.identifier(43) }
+        clientJKTs = jkts
     }
 
     /// The next command of this writer's flows.
@@ -35,25 +45,29 @@ struct FlowGenerator {
         defer { step = (step + 1) % 3 }
         switch step {
         case 0:
-            interaction = random.identifier(22)
+            interaction = TimeOrderedID.make(timeMicros: now, using: &random)
             client = random.pick(clients)
-            subject = "user-" + random.identifier(10)
+            clientJKT = clientJKTs[client] ?? ""
+            fapiInteractionID = random.uuidString()
+            subject = "user-\(random.next() % UInt64(Self.subjectPool))"
             let e = ParPushed(
-                clientID: client, requestURIHash: random.identifier(43), expiresAtMicros: now + 60_000_000,
+                clientID: client, requestID: TimeOrderedID.make(timeMicros: now, using: &random),
+                requestURIHash: random.identifier(43), expiresAtMicros: now + 60_000_000,
                 scope: random.pick(scopes), redirectURI: "https://\(client).example.com/callback",
                 codeChallenge: random.identifier(43), codeChallengeMethod: "S256", state: random.identifier(24),
-                nonce: random.identifier(24), dpopJKT: random.identifier(43), requestObject: nil)
+                nonce: random.identifier(24), dpopJKT: clientJKT, requestObject: nil)
             return [NewEvent(stream: .interaction(interaction), actor: .client(client), correlation: correlation(), body: .parPushed(e))]
         case 1:
-            grant = random.identifier(32)
-            code = random.identifier(43)
+            grant = TimeOrderedID.make(timeMicros: now, using: &random)
+            codeID = TimeOrderedID.make(timeMicros: now, using: &random)
             let scope = random.pick(scopes)
             let g = GrantCreated(
                 grantID: grant, clientID: client, subject: subject, scopes: scope.split(separator: " ").map(String.init),
                 authorizationDetails: nil)
             let c = CodeIssued(
-                clientID: client, subject: subject, grantID: grant, codeHash: code, expiresAtMicros: now + 60_000_000,
-                scope: scope, redirectURI: "https://\(client).example.com/callback", dpopJKT: random.identifier(43),
+                clientID: client, subject: subject, grantID: grant, codeID: codeID, codeHash: random.identifier(43),
+                expiresAtMicros: now + 60_000_000,
+                scope: scope, redirectURI: "https://\(client).example.com/callback", dpopJKT: clientJKT,
                 authTimeMicros: now, acr: "urn:strongroom:acr:sca", amr: ["pwd", "otp"])
             let corr = correlation()
             return [
@@ -63,14 +77,15 @@ struct FlowGenerator {
         default:
             let t = TokensIssued(
                 grantID: grant, clientID: client, subject: subject, grantType: "authorization_code",
-                accessTokenHash: random.identifier(43), accessTokenExpiresAtMicros: now + 300_000_000,
-                refreshTokenHash: random.identifier(43), scope: random.pick(scopes), tokenType: "DPoP",
-                confirmation: Confirmation(jkt: random.identifier(43)), codeHash: code)
+                accessTokenID: TimeOrderedID.make(timeMicros: now, using: &random), accessTokenHash: random.identifier(43),
+                accessTokenExpiresAtMicros: now + 300_000_000,
+                refreshTokenID: TimeOrderedID.make(timeMicros: now, using: &random), refreshTokenHash: random.identifier(43), scope: random.pick(scopes), tokenType: "DPoP",
+                confirmation: Confirmation(jkt: clientJKT), codeID: codeID)
             return [NewEvent(stream: .grant(grant), actor: .client(client), correlation: correlation(), body: .tokensIssued(t))]
         }
     }
 
     private mutating func correlation() -> Correlation {
-        Correlation(interactionID: random.identifier(36), requestID: random.identifier(16))
+        Correlation(interactionID: fapiInteractionID, requestID: random.identifier(16))
     }
 }

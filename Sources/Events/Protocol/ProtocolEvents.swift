@@ -1,9 +1,13 @@
-// The OAuth/OpenID protocol events. Every secret (request_uri, code, token) appears only as its
-// SHA-256 (base64url), so a stolen journal gives no one a working credential.
+// The OAuth/OpenID protocol events. Every secret (request_uri, code, token) is `selector.secret`:
+// the selector (a `TimeOrderedID`, not secret) keys the projection's rows; the secret appears only as
+// its SHA-256 (base64url), so a stolen journal gives no one a working credential.
 
 /// `par.pushed` v1 — a client pushed an authorization request (RFC 9126) and got a `request_uri`.
 public struct ParPushed: Codable, Sendable, Equatable {
     public var clientID: String
+    /// The selector part of the `request_uri` (time-ordered, not secret).
+    public var requestID: String
+    /// SHA-256 (base64url) of the secret part of the `request_uri`.
     public var requestURIHash: String
     public var expiresAtMicros: Int64
     public var scope: String
@@ -17,11 +21,13 @@ public struct ParPushed: Codable, Sendable, Equatable {
     public var requestObject: String?
 
     public init(
-        clientID: String, requestURIHash: String, expiresAtMicros: Int64, scope: String, redirectURI: String,
+        clientID: String, requestID: String, requestURIHash: String, expiresAtMicros: Int64, scope: String,
+        redirectURI: String,
         codeChallenge: String, codeChallengeMethod: String, state: String?, nonce: String?, dpopJKT: String?,
         requestObject: String?
     ) {
         self.clientID = clientID
+        self.requestID = requestID
         self.requestURIHash = requestURIHash
         self.expiresAtMicros = expiresAtMicros
         self.scope = scope
@@ -40,6 +46,9 @@ public struct CodeIssued: Codable, Sendable, Equatable {
     public var clientID: String
     public var subject: String
     public var grantID: String
+    /// Selector of the code (time-ordered, not secret).
+    public var codeID: String
+    /// SHA-256 (base64url) of the code's secret part.
     public var codeHash: String
     public var expiresAtMicros: Int64
     public var scope: String
@@ -50,12 +59,13 @@ public struct CodeIssued: Codable, Sendable, Equatable {
     public var amr: [String]
 
     public init(
-        clientID: String, subject: String, grantID: String, codeHash: String, expiresAtMicros: Int64, scope: String,
-        redirectURI: String, dpopJKT: String?, authTimeMicros: Int64, acr: String, amr: [String]
+        clientID: String, subject: String, grantID: String, codeID: String, codeHash: String, expiresAtMicros: Int64,
+        scope: String, redirectURI: String, dpopJKT: String?, authTimeMicros: Int64, acr: String, amr: [String]
     ) {
         self.clientID = clientID
         self.subject = subject
         self.grantID = grantID
+        self.codeID = codeID
         self.codeHash = codeHash
         self.expiresAtMicros = expiresAtMicros
         self.scope = scope
@@ -103,32 +113,37 @@ public struct TokensIssued: Codable, Sendable, Equatable {
     public var subject: String?
     /// `authorization_code`, `refresh_token`, `client_credentials`, `urn:openid:params:grant-type:ciba`.
     public var grantType: String
+    /// Selector and secret hash of the access token (`selector.secret`).
+    public var accessTokenID: String
     public var accessTokenHash: String
     public var accessTokenExpiresAtMicros: Int64
+    public var refreshTokenID: String?
     public var refreshTokenHash: String?
     public var scope: String
     /// `DPoP` or `Bearer` (mTLS-bound).
     public var tokenType: String
     public var confirmation: Confirmation
-    /// The code redeemed, for `authorization_code`.
-    public var codeHash: String?
+    /// The code redeemed (its selector), for `authorization_code`.
+    public var codeID: String?
 
     public init(
-        grantID: String, clientID: String, subject: String?, grantType: String, accessTokenHash: String,
-        accessTokenExpiresAtMicros: Int64, refreshTokenHash: String?, scope: String, tokenType: String,
-        confirmation: Confirmation, codeHash: String?
+        grantID: String, clientID: String, subject: String?, grantType: String, accessTokenID: String,
+        accessTokenHash: String, accessTokenExpiresAtMicros: Int64, refreshTokenID: String?, refreshTokenHash: String?,
+        scope: String, tokenType: String, confirmation: Confirmation, codeID: String?
     ) {
         self.grantID = grantID
         self.clientID = clientID
         self.subject = subject
         self.grantType = grantType
+        self.accessTokenID = accessTokenID
         self.accessTokenHash = accessTokenHash
         self.accessTokenExpiresAtMicros = accessTokenExpiresAtMicros
+        self.refreshTokenID = refreshTokenID
         self.refreshTokenHash = refreshTokenHash
         self.scope = scope
         self.tokenType = tokenType
         self.confirmation = confirmation
-        self.codeHash = codeHash
+        self.codeID = codeID
     }
 }
 
