@@ -65,7 +65,9 @@ public indirect enum EventBody: Sendable, Equatable {
 
     static func decode(type: String, schemaVersion: UInt16, payload: UnsafeRawBufferPointer) throws -> EventBody {
         let d = EventJSONDecoder()
-        guard schemaVersion == 1 else { throw EventDecodingError.unsupportedVersion(type: type, version: schemaVersion) }
+        guard schemaVersion == 1 else {
+            throw EventDecodingError.unsupportedVersion(type: type, version: schemaVersion)
+        }
         switch type {
         case "key.signing_added": return .signingKeyAdded(try d.decode(SigningKeyAdded.self, from: payload))
         case "key.signing_retired": return .signingKeyRetired(try d.decode(SigningKeyRetired.self, from: payload))

@@ -43,7 +43,9 @@ public enum EventCodec {
     }
 
     /// Decodes the envelope only; `payload` is the byte range of the JSON payload in `body`.
-    public static func decodeEnvelope(_ body: UnsafeRawBufferPointer, sequence: UInt64, timeMicros: Int64) throws
+    public static func decodeEnvelope(
+        _ body: UnsafeRawBufferPointer, sequence: UInt64, timeMicros: Int64
+    ) throws
         -> (envelope: EventEnvelope, payload: Range<Int>)
     {
         var offset = 0
@@ -55,13 +57,16 @@ public enum EventCodec {
         func u16() throws -> UInt16 { UInt16(try byte()) | UInt16(try byte()) << 8 }
         func string(_ length: Int) throws -> String {
             guard length <= identifierBytesMax, body.count - offset >= length else {
-                throw EventDecodingError.malformedEnvelope("field of \(length) bytes overruns the record at byte \(offset)")
+                throw EventDecodingError.malformedEnvelope(
+                    "field of \(length) bytes overruns the record at byte \(offset)")
             }
             defer { offset += length }
             return String(decoding: UnsafeRawBufferPointer(rebasing: body[offset..<(offset + length)]), as: UTF8.self)
         }
         let version = try byte()
-        guard version == envelopeVersion else { throw EventDecodingError.malformedEnvelope("envelope version \(version)") }
+        guard version == envelopeVersion else {
+            throw EventDecodingError.malformedEnvelope("envelope version \(version)")
+        }
         let schemaVersion = try u16()
         let type = try string(Int(try byte()))
         let stream = try string(Int(try u16()))
@@ -72,7 +77,8 @@ public enum EventCodec {
         let interaction = try string(Int(try u16()))
         let request = try string(Int(try u16()))
         let envelope = EventEnvelope(
-            sequence: sequence, timeMicros: timeMicros, type: type, schemaVersion: schemaVersion, stream: StreamID(stream),
+            sequence: sequence, timeMicros: timeMicros, type: type, schemaVersion: schemaVersion,
+            stream: StreamID(stream),
             actor: Actor(kind: actorKind, id: actorID),
             correlation: Correlation(
                 interactionID: interaction.isEmpty ? nil : interaction, requestID: request.isEmpty ? nil : request))

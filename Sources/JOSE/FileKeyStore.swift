@@ -55,7 +55,8 @@ public struct FileKeyStore: KeyStore {
             } catch {
                 throw KeyStoreError.file(error)
             }
-            result.append(StoredKeyInfo(kid: key.kid, algorithm: key.algorithm, publicJWK: key.publicJWK, createdAt: createdAt))
+            result.append(
+                StoredKeyInfo(kid: key.kid, algorithm: key.algorithm, publicJWK: key.publicJWK, createdAt: createdAt))
         }
         return result
     }
@@ -79,7 +80,7 @@ public struct FileKeyStore: KeyStore {
         guard Self.isValidKid(kid) else { throw KeyStoreError.invalidKeyIdentifier }
         do throws(FileSecurityError) {
             try SecureFileIO.remove(path(for: kid))
-        } catch where error.isNotFound {
+        } catch  where error.isNotFound {
             throw KeyStoreError.keyNotFound(kid: kid)
         } catch {
             throw KeyStoreError.file(error)
@@ -98,7 +99,7 @@ public struct FileKeyStore: KeyStore {
         let bytes: [UInt8]
         do throws(FileSecurityError) {
             bytes = try SecureFileIO.readSecretFile(file, maxBytes: Self.maxKeyFileBytes)
-        } catch where error.isNotFound {
+        } catch  where error.isNotFound {
             throw KeyStoreError.keyNotFound(kid: kid)
         } catch {
             throw KeyStoreError.file(error)

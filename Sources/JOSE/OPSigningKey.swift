@@ -1,6 +1,6 @@
 import Crypto
-import _CryptoExtras
 import Foundation
+import _CryptoExtras
 
 /// One of the OP's private signing keys, with its public JWK and `kid` (= RFC 7638 thumbprint).
 ///
@@ -106,7 +106,7 @@ public struct OPSigningKey: Sendable {
         let algorithm: SigningAlgorithm
         switch material {
         case .es256(let key):
-            let raw = [UInt8](key.publicKey.rawRepresentation)   // x || y, 32 bytes each
+            let raw = [UInt8](key.publicKey.rawRepresentation)  // x || y, 32 bytes each
             jwk = try PublicJWK.ec(
                 crv: "P-256",
                 x: Base64URL.encode(raw[0..<32]),

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension FileSecurityError {
@@ -45,7 +45,9 @@ package enum SecureFileIO {
     }
 
     /// Atomically replaces `path` with `bytes`, file mode `mode` (default `0600`).
-    package static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(FileSecurityError) {
+    package static func writeAtomically(
+        _ bytes: [UInt8], to path: String, mode: mode_t = 0o600
+    ) throws(FileSecurityError) {
         let directory = parentDirectory(of: path)
         var suffix = SystemRandomNumberGenerator()
         let temporary = "\(directory)/.tmp-\(String(suffix.next(), radix: 16))"
@@ -94,9 +96,9 @@ package enum SecureFileIO {
         var info = stat()
         guard lstat(path, &info) == 0 else { throw .systemCall(operation: "lstat", path: path, errno: errno) }
         #if canImport(Darwin)
-        return Double(info.st_mtimespec.tv_sec) + Double(info.st_mtimespec.tv_nsec) / 1e9
+            return Double(info.st_mtimespec.tv_sec) + Double(info.st_mtimespec.tv_nsec) / 1e9
         #else
-        return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+            return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
         #endif
     }
 
@@ -109,7 +111,9 @@ package enum SecureFileIO {
 
     /// Names in `directory` (without `.` and `..`), unsorted.
     package static func directoryEntries(_ directory: String) throws(FileSecurityError) -> [String] {
-        guard let stream = opendir(directory) else { throw .systemCall(operation: "opendir", path: directory, errno: errno) }
+        guard let stream = opendir(directory) else {
+            throw .systemCall(operation: "opendir", path: directory, errno: errno)
+        }
         defer { closedir(stream) }
         var names: [String] = []
         while let entry = readdir(stream) {

@@ -3,7 +3,10 @@ public struct BatchHeader: Sendable, Equatable {
     public static let byteCount = 84
     static let magic: UInt32 = UInt32(littleEndian: 0x3142_5253)  // "SRB1" read as little-endian u32
 
-    public enum Codec: UInt8, Sendable { case none = 0, lz4 = 1 }
+    public enum Codec: UInt8, Sendable {
+        case none = 0
+        case lz4 = 1
+    }
 
     public var storedLength: UInt32
     public var rawLength: UInt32
@@ -57,7 +60,9 @@ public struct BatchHeader: Sendable, Equatable {
     }
 
     /// CRC32C(salt ‖ header[0..<80] ‖ stored payload).
-    static func computeChecksum(salt: [UInt8], header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> UInt32 {
+    static func computeChecksum(
+        salt: [UInt8], header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer
+    ) -> UInt32 {
         var crc = CRC32C()
         salt.withUnsafeBytes { crc.update($0) }
         crc.update(UnsafeRawBufferPointer(rebasing: header[0..<80]))
@@ -155,7 +160,8 @@ enum BatchDecoder {
     /// Checks the frame's checksum. `frame` holds the header and the stored payload.
     static func checkChecksum(_ header: BatchHeader, frame: UnsafeRawBufferPointer, salt: [UInt8]) -> FrameProblem? {
         let computed = BatchHeader.computeChecksum(
-            salt: salt, header: frame, payload: UnsafeRawBufferPointer(rebasing: frame[BatchHeader.byteCount..<header.frameByteCount]))
+            salt: salt, header: frame,
+            payload: UnsafeRawBufferPointer(rebasing: frame[BatchHeader.byteCount..<header.frameByteCount]))
         return computed == header.checksum ? nil : .badChecksum(stored: header.checksum, computed: computed)
     }
 
@@ -190,7 +196,9 @@ enum BatchDecoder {
                     throw FrameProblem.badPayload("record \(i) has unknown kind \(recordBytes[0])")
                 }
                 let time = recordBytes.i64LE(at: 1)
-                guard time >= lastTime else { throw FrameProblem.badPayload("record times go backwards at record \(i)") }
+                guard time >= lastTime else {
+                    throw FrameProblem.badPayload("record times go backwards at record \(i)")
+                }
                 lastTime = time
                 let sequence = header.firstSequence + UInt64(i)
                 let before = link
@@ -201,7 +209,9 @@ enum BatchDecoder {
                         body: Array(UnsafeRawBufferPointer(rebasing: recordBytes[9...]))), before, link)
                 offset += 4 + length
             }
-            guard offset == p.count else { throw FrameProblem.badPayload("\(p.count - offset) stray bytes after the records") }
+            guard offset == p.count else {
+                throw FrameProblem.badPayload("\(p.count - offset) stray bytes after the records")
+            }
         }
         guard link == header.lastLink else { throw FrameProblem.chainMismatch(sequence: header.lastSequence) }
         return link

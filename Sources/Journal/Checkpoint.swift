@@ -39,7 +39,9 @@ public struct CheckpointRecord: Sendable, Equatable {
     public static let domain = Array("strongroom.checkpoint.v1".utf8)
 
     /// The exact bytes that are signed.
-    public static func signedMessage(journalID: JournalID, coveredSequence: UInt64, link: ChainLink, timeMicros: Int64)
+    public static func signedMessage(
+        journalID: JournalID, coveredSequence: UInt64, link: ChainLink, timeMicros: Int64
+    )
         -> [UInt8]
     {
         var w = ByteWriter(capacity: 88)
@@ -54,7 +56,8 @@ public struct CheckpointRecord: Sendable, Equatable {
     public static func make(
         journalID: JournalID, coveredSequence: UInt64, link: ChainLink, timeMicros: Int64, signer: any CheckpointSigner
     ) throws -> CheckpointRecord {
-        let message = signedMessage(journalID: journalID, coveredSequence: coveredSequence, link: link, timeMicros: timeMicros)
+        let message = signedMessage(
+            journalID: journalID, coveredSequence: coveredSequence, link: link, timeMicros: timeMicros)
         return CheckpointRecord(
             coveredSequence: coveredSequence, link: link, timeMicros: timeMicros, keyID: signer.keyID,
             signature: try signer.sign(message))
@@ -99,7 +102,10 @@ public struct CheckpointRecord: Sendable, Equatable {
 
 /// Body of a kind-3 record (FORMAT.md §4.3): the public part of a journal signing key.
 public struct JournalKeyRecord: Sendable, Equatable {
-    public enum Status: UInt8, Sendable { case active = 1, retired = 2 }
+    public enum Status: UInt8, Sendable {
+        case active = 1
+        case retired = 2
+    }
 
     public var status: Status
     public var keyID: String
@@ -134,7 +140,8 @@ public struct JournalKeyRecord: Sendable, Equatable {
                 let kid = r.raw(Int(kidLength)), let keyLength = r.u16(), let key = r.raw(Int(keyLength)),
                 r.remaining == 0
             else { return nil }
-            let record = JournalKeyRecord(status: status, keyID: String(decoding: kid, as: UTF8.self), publicKeyX963: key)
+            let record = JournalKeyRecord(
+                status: status, keyID: String(decoding: kid, as: UTF8.self), publicKeyX963: key)
             return record.keyID == keyID(forPublicKey: key) ? record : nil
         }
     }

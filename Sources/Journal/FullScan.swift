@@ -20,7 +20,8 @@ struct FullScan {
             let file = isLast && lastWritable ? try SegmentFile.openReadWrite(path) : try SegmentFile.openReadOnly(path)
             let header = try SegmentCatalog.readHeader(file, name: name)
             try SegmentCatalog.checkContinuity(
-                header: header, name: name, index: index, first: scan.segments.first?.header, previous: scan.segments.last)
+                header: header, name: name, index: index, first: scan.segments.first?.header,
+                previous: scan.segments.last)
             if index == 0 { scan.tracker = CheckpointTracker(journalID: header.journalID) }
             var tracker = scan.tracker
             let (info, torn) = try SegmentScanner.scan(

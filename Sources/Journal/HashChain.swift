@@ -74,7 +74,9 @@ public struct ChainLink: Hashable, Sendable, CustomStringConvertible {
     @inline(__always)
     public func next(sequence: UInt64, record: UnsafeRawBufferPointer) -> ChainLink {
         var h = SHA256()
-        var prefix: (UInt64, UInt64, UInt64, UInt64, UInt64) = (words.0, words.1, words.2, words.3, sequence.littleEndian)
+        var prefix: (UInt64, UInt64, UInt64, UInt64, UInt64) = (
+            words.0, words.1, words.2, words.3, sequence.littleEndian
+        )
         withUnsafeBytes(of: &prefix) { h.update(bufferPointer: $0) }
         h.update(bufferPointer: record)
         return ChainLink(digest: h.finalize())

@@ -45,9 +45,11 @@ public enum JournalError: Error, CustomStringConvertible, Sendable {
             return "\(op) failed on \(path): \(String(cString: strerror(e))) (errno \(e))"
         case .corrupt(let c): return c.description
         case .locked(let path, let holder):
-            return "data directory is locked by another process (\(holder)); lock file \(path). Stop that process or use another --data-dir."
+            return
+                "data directory is locked by another process (\(holder)); lock file \(path). Stop that process or use another --data-dir."
         case .invalidArgument(let why): return why
-        case .writerFailed(let why): return "journal writer stopped after a failure: \(why). Restart to recover the journal."
+        case .writerFailed(let why):
+            return "journal writer stopped after a failure: \(why). Restart to recover the journal."
         }
     }
 }

@@ -37,29 +37,39 @@ public final class JournalReader: @unchecked Sendable {
         for (index, name) in names.enumerated() {
             let file = try SegmentFile.openReadOnly(journalDirectory + "/" + name)
             let header = try SegmentCatalog.readHeader(file, name: name)
-            if let first = segments.first?.header, header.journalID != first.journalID || header.segmentNumber != UInt32(index) {
-                try SegmentCatalog.checkContinuity(header: header, name: name, index: index, first: first, previous: previousInfo)
+            if let first = segments.first?.header,
+                header.journalID != first.journalID || header.segmentNumber != UInt32(index)
+            {
+                try SegmentCatalog.checkContinuity(
+                    header: header, name: name, index: index, first: first, previous: previousInfo)
             }
             let isLast = index == names.count - 1
             var info: SegmentInfo
-            if !isLast, let entries = SparseIndex.load(path: indexDirectory + "/" + SparseIndex.fileName(forSegment: name), header: header) {
+            if !isLast,
+                let entries = SparseIndex.load(
+                    path: indexDirectory + "/" + SparseIndex.fileName(forSegment: name), header: header)
+            {
                 info = SegmentInfo(name: name, path: file.path, header: header)
                 info.batches = entries
                 if let lastEntry = entries.last {
                     let head = try file.read(count: BatchHeader.byteCount, at: lastEntry.offset)
                     guard case .success(let h) = head.withUnsafeBytes({ BatchHeader.parse($0) }) else {
                         throw JournalError.corrupt(
-                            JournalCorruption(segment: name, offset: lastEntry.offset, sequence: lastEntry.firstSequence,
+                            JournalCorruption(
+                                segment: name, offset: lastEntry.offset, sequence: lastEntry.firstSequence,
                                 reason: "index points at something that is not a batch"))
                     }
                     info.lastSequence = h.lastSequence
                     info.lastLink = h.lastLink
                 }
             } else {
-                (info, _) = try SegmentScanner.scan(file: file, name: name, header: header, isLast: isLast, depth: .headers)
+                (info, _) = try SegmentScanner.scan(
+                    file: file, name: name, header: header, isLast: isLast, depth: .headers)
             }
-            try SegmentCatalog.checkContinuity(header: header, name: name, index: index, first: segments.first?.header, previous: previousInfo)
-            segments.append(Segment(name: name, file: file, header: header, batches: info.batches, lastSequence: info.lastSequence))
+            try SegmentCatalog.checkContinuity(
+                header: header, name: name, index: index, first: segments.first?.header, previous: previousInfo)
+            segments.append(
+                Segment(name: name, file: file, header: header, batches: info.batches, lastSequence: info.lastSequence))
             previousInfo = info
         }
         self.segments = segments
@@ -159,7 +169,9 @@ public final class JournalReader: @unchecked Sendable {
         let segment = segments[s]
         let entry = segment.batches[b]
         func corrupt(_ why: String) -> JournalError {
-            .corrupt(JournalCorruption(segment: segment.name, offset: entry.offset, sequence: entry.firstSequence, reason: why))
+            .corrupt(
+                JournalCorruption(
+                    segment: segment.name, offset: entry.offset, sequence: entry.firstSequence, reason: why))
         }
         let previousLink: ChainLink
         if b == 0 {
@@ -177,7 +189,9 @@ public final class JournalReader: @unchecked Sendable {
         switch outcome {
         case .failure(let problem): throw corrupt(problem.description)
         case .success(let (header, frame)):
-            guard header.firstSequence == entry.firstSequence, let frame else { throw corrupt("index and batch disagree") }
+            guard header.firstSequence == entry.firstSequence, let frame else {
+                throw corrupt("index and batch disagree")
+            }
             do {
                 _ = try frame.withUnsafeBytes { raw in
                     try BatchDecoder.decodeRecords(header, frame: raw, previousLink: previousLink) { record, _, after in

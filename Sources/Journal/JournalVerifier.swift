@@ -50,7 +50,6 @@ public enum JournalVerifier {
         for name in names { total += (try? SegmentFile.openReadOnly(journalDirectory + "/" + name).size()) ?? 0 }
         var done: UInt64 = 0
         var events: UInt64 = 0
-        var expectationFailure: JournalCorruption?
         let scan = try FullScan.run(
             journalDirectory: journalDirectory, names: names, lastWritable: false,
             progress: { bytes in
@@ -59,24 +58,26 @@ public enum JournalVerifier {
             },
             visit: { record in
                 if record.kind == .event { events += 1 }
-                if let expectKeyID, record.kind == .checkpoint, expectationFailure == nil,
-                    let cp = CheckpointRecord.decode(record.body), cp.keyID != expectKeyID
+                if let expectKeyID, record.kind == .checkpoint, let cp = CheckpointRecord.decode(record.body),
+                    cp.keyID != expectKeyID
                 {
-                    expectationFailure = JournalCorruption(
-                        segment: "", offset: 0, sequence: record.sequence,
+                    // The scanner adds the segment and the batch offset.
+                    throw RecordRejected(
+                        sequence: record.sequence,
                         reason: "checkpoint signed by journal key \(cp.keyID), not the expected \(expectKeyID)")
                 }
                 try visit(record)
             })
-        if let expectationFailure { throw JournalError.corrupt(expectationFailure) }
         let last = scan.segments.last
         return Report(
             journalID: scan.segments.first?.header.journalID.description ?? "",
             segments: scan.segments.count, batches: scan.segments.reduce(0) { $0 + $1.batches.count },
             records: scan.segments.reduce(0) { $0 + $1.recordCount }, events: events,
             checkpoints: scan.tracker.checkpointsVerified, lastSequence: last?.lastSequence ?? 0,
-            lastCheckpointSequence: scan.tracker.lastCheckpointSequence, chainHead: last?.lastLink ?? .genesis(journalID: .random()),
-            rawBytes: scan.segments.reduce(0) { $0 + $1.rawBytes }, storedBytes: scan.segments.reduce(0) { $0 + $1.storedBytes },
+            lastCheckpointSequence: scan.tracker.lastCheckpointSequence,
+            chainHead: last?.lastLink ?? .genesis(journalID: .random()),
+            rawBytes: scan.segments.reduce(0) { $0 + $1.rawBytes },
+            storedBytes: scan.segments.reduce(0) { $0 + $1.storedBytes },
             tornTail: scan.tornTail, activeKeyIDs: scan.tracker.activeKeys.keys.sorted())
     }
 }

@@ -140,7 +140,8 @@ public final class JournalWriter {
             try createSegment(header: header, journalDirectory: journalDirectory)
             names = [SegmentHeader.fileName(firstSequence: 1)]
             created = true
-            logger.notice("created a new journal", metadata: ["journal_id": "\(id)", "directory": "\(journalDirectory)"])
+            logger.notice(
+                "created a new journal", metadata: ["journal_id": "\(id)", "directory": "\(journalDirectory)"])
         }
 
         let scan = try FullScan.run(
@@ -180,7 +181,8 @@ public final class JournalWriter {
         let writer = JournalWriter(
             dataDirectory: dataDirectory, journalID: journalID, options: options, signer: signer, logger: logger,
             activeFile: activeFile, active: active, sealedCount: names.count - 1, report: report,
-            activeKeys: tracker.activeKeys, lastCheckpoint: (tracker.lastCheckpointSequence, tracker.lastCheckpointTime))
+            activeKeys: tracker.activeKeys, lastCheckpoint: (tracker.lastCheckpointSequence, tracker.lastCheckpointTime)
+        )
         try writer.announceSignerIfNeeded(nowMicros: nowMicros)
         return writer
     }
@@ -296,7 +298,8 @@ public final class JournalWriter {
                 "sealed journal segment", metadata: ["segment": "\(active.name)", "last_seq": "\(active.lastSequence)"])
             sealedCount += 1
             activeFile = file
-            active = SegmentInfo(name: SegmentHeader.fileName(firstSequence: header.firstSequence), path: file.path, header: header)
+            active = SegmentInfo(
+                name: SegmentHeader.fileName(firstSequence: header.firstSequence), path: file.path, header: header)
             active.lastTimeMicros = lastTimeMicros
         } catch {
             failure = "sealing segment \(active.name): \(error)"
@@ -335,7 +338,8 @@ public final class JournalWriter {
             records.append(
                 NewRecord(
                     kind: .journalKey, timeMicros: time,
-                    body: JournalKeyRecord(status: .active, keyID: signer.keyID, publicKeyX963: signer.publicKeyX963).encoded()))
+                    body: JournalKeyRecord(status: .active, keyID: signer.keyID, publicKeyX963: signer.publicKeyX963)
+                        .encoded()))
         }
         let batch = try append(records)
         try sync(batch)
@@ -362,13 +366,17 @@ struct CheckpointTracker {
         switch record.kind {
         case .event: break
         case .journalKey:
-            guard let key = JournalKeyRecord.decode(record.body) else { throw reject("journal key record is malformed") }
+            guard let key = JournalKeyRecord.decode(record.body) else {
+                throw reject("journal key record is malformed")
+            }
             switch key.status {
             case .active: activeKeys[key.keyID] = key.publicKeyX963
             case .retired: activeKeys[key.keyID] = nil
             }
         case .checkpoint:
-            guard let checkpoint = CheckpointRecord.decode(record.body) else { throw reject("checkpoint record is malformed") }
+            guard let checkpoint = CheckpointRecord.decode(record.body) else {
+                throw reject("checkpoint record is malformed")
+            }
             guard checkpoint.coveredSequence == record.sequence - 1, checkpoint.link == linkBefore else {
                 throw reject("checkpoint does not commit to the chain link at sequence \(record.sequence - 1)")
             }

@@ -134,7 +134,9 @@ enum FileSystem {
     }
 
     static func rename(_ from: String, _ to: String) throws {
-        guard Glibc.rename(from, to) == 0 else { throw JournalError.io(path: from, operation: "rename to \(to)", errno: errno) }
+        guard Glibc.rename(from, to) == 0 else {
+            throw JournalError.io(path: from, operation: "rename to \(to)", errno: errno)
+        }
     }
 
     /// Writes a whole file atomically: temp file, fsync, rename, fsync directory.

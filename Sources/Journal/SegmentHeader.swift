@@ -54,9 +54,11 @@ public struct SegmentHeader: Sendable, Equatable {
             switch self {
             case .tooShort(let n): return "segment header cut short (\(n) of \(SegmentHeader.byteCount) bytes)"
             case .badMagic: return "not a Strongroom journal segment (bad magic)"
-            case .unsupportedVersion(let v): return "segment format version \(v) is newer than this build reads (\(SegmentHeader.formatVersion))"
+            case .unsupportedVersion(let v):
+                return "segment format version \(v) is newer than this build reads (\(SegmentHeader.formatVersion))"
             case .badLength(let n): return "segment header length \(n) is not \(SegmentHeader.byteCount)"
-            case .badChecksum(let e, let f): return "segment header CRC32C mismatch (stored \(hex32(e)), computed \(hex32(f)))"
+            case .badChecksum(let e, let f):
+                return "segment header CRC32C mismatch (stored \(hex32(e)), computed \(hex32(f)))"
             }
         }
     }

@@ -72,13 +72,18 @@ enum SegmentScanner {
             switch outcome {
             case .failure(let problem):
                 if isLast, try !hasValidFrame(file: file, after: offset, fileSize: size, salt: header.salt) {
-                    return (info, TornTail(segment: name, offset: offset, droppedBytes: size - offset, problem: problem.description))
+                    return (
+                        info,
+                        TornTail(
+                            segment: name, offset: offset, droppedBytes: size - offset, problem: problem.description)
+                    )
                 }
                 throw corruption(problem.description, at: offset, sequence: expectedSequence)
             case .success(let (batchHeader, frame)):
                 guard batchHeader.firstSequence == expectedSequence else {
                     throw corruption(
-                        FrameProblem.sequenceGap(expected: expectedSequence, found: batchHeader.firstSequence).description,
+                        FrameProblem.sequenceGap(expected: expectedSequence, found: batchHeader.firstSequence)
+                            .description,
                         at: offset, sequence: expectedSequence)
                 }
                 guard batchHeader.firstTimeMicros >= info.lastTimeMicros else {
@@ -88,7 +93,8 @@ enum SegmentScanner {
                     do {
                         var lastKind: RecordKind?
                         info.lastLink = try frame.withUnsafeBytes { raw in
-                            try BatchDecoder.decodeRecords(batchHeader, frame: raw, previousLink: info.lastLink) { record, before, _ in
+                            try BatchDecoder.decodeRecords(batchHeader, frame: raw, previousLink: info.lastLink) {
+                                record, before, _ in
                                 lastKind = record.kind
                                 try visit(record, before)
                             }
@@ -116,11 +122,14 @@ enum SegmentScanner {
     }
 
     /// Reads the frame at `offset`: its header, and (for `.records`) all its bytes with the CRC checked.
-    static func readFrame(file: SegmentFile, at offset: UInt64, fileSize: UInt64, salt: [UInt8], depth: Depth) throws
+    static func readFrame(
+        file: SegmentFile, at offset: UInt64, fileSize: UInt64, salt: [UInt8], depth: Depth
+    ) throws
         -> Result<(BatchHeader, [UInt8]?), FrameProblem>
     {
         let available = fileSize - offset
-        let headBytes = try file.read(count: min(BatchHeader.byteCount, Int(min(available, UInt64(Int.max)))), at: offset)
+        let headBytes = try file.read(
+            count: min(BatchHeader.byteCount, Int(min(available, UInt64(Int.max)))), at: offset)
         let parsed = headBytes.withUnsafeBytes { BatchHeader.parse($0) }
         guard case .success(let header) = parsed else {
             if case .failure(let p) = parsed { return .failure(p) }

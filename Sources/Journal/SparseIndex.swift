@@ -48,7 +48,8 @@ enum SparseIndex {
     }
 
     static func write(_ entries: [IndexEntry], header: SegmentHeader, path: String, directory: String) throws {
-        try FileSystem.writeAtomically(encode(firstSequence: header.firstSequence, entries: entries), to: path, directory: directory)
+        try FileSystem.writeAtomically(
+            encode(firstSequence: header.firstSequence, entries: entries), to: path, directory: directory)
     }
 }
 
@@ -65,12 +66,17 @@ enum SegmentCatalog {
     static func readHeader(_ file: SegmentFile, name: String) throws -> SegmentHeader {
         let bytes = try file.read(count: SegmentHeader.byteCount, at: 0)
         let decoded = bytes.withUnsafeBytes { raw -> Result<SegmentHeader, SegmentHeader.Problem> in
-            do throws(SegmentHeader.Problem) { return .success(try SegmentHeader.decode(raw)) } catch { return .failure(error) }
+            do throws(SegmentHeader.Problem) { return .success(try SegmentHeader.decode(raw)) } catch {
+                return .failure(error)
+            }
         }
         switch decoded {
         case .success(let header): return header
         case .failure(let problem):
-            throw JournalError.corrupt(JournalCorruption(segment: name, offset: 0, sequence: nil, reason: problem.description))
+            // The header is unreadable, but the file name still says which sequence number it starts at.
+            throw JournalError.corrupt(
+                JournalCorruption(
+                    segment: name, offset: 0, sequence: UInt64(name.dropLast(4)), reason: problem.description))
         }
     }
 
@@ -82,7 +88,9 @@ enum SegmentCatalog {
             .corrupt(JournalCorruption(segment: name, offset: 0, sequence: header.firstSequence, reason: why))
         }
         guard header.segmentNumber == UInt32(index) else {
-            throw fail("segment number \(header.segmentNumber) where \(index) was expected: a segment is missing or out of place")
+            throw fail(
+                "segment number \(header.segmentNumber) where \(index) was expected: a segment is missing or out of place"
+            )
         }
         guard name == SegmentHeader.fileName(firstSequence: header.firstSequence) else {
             throw fail("file name does not match its first sequence number \(header.firstSequence)")
@@ -101,7 +109,8 @@ enum SegmentCatalog {
             }
         } else {
             guard header.firstSequence == 1 else {
-                throw fail("the first segment starts at sequence \(header.firstSequence), not 1: earlier segments are missing")
+                throw fail(
+                    "the first segment starts at sequence \(header.firstSequence), not 1: earlier segments are missing")
             }
             guard header.previousLink == ChainLink.genesis(journalID: header.journalID) else {
                 throw fail("the first segment does not start from the journal's genesis link")

@@ -60,11 +60,16 @@ public final class Ledger: @unchecked Sendable {
     private var stopping = false
     private var appenderWaiting = false
 
-    // Appender ↔ committer (and readers of progress), guarded by `commitCondition`.
+    // Appender ↔ committer (and progress counters, `durable`), guarded by `commitCondition`.
     private let commitCondition = NSCondition()
     private var commitItems: [CommitItem] = []
     private var appenderDone = false
     private var committerDone = false
+
+    // Committer ↔ projector, guarded by `projectCondition`.
+    private let projectCondition = NSCondition()
+    private var projectItems: [CommitItem] = []
+    private var projectorDone = false
     private var durable: UInt64
     private var counters = Statistics()
 
@@ -183,10 +188,18 @@ public final class Ledger: @unchecked Sendable {
         queueCondition.broadcast()
         queueCondition.unlock()
         commitCondition.lock()
-        while !(appenderDone && committerDone) { commitCondition.wait() }
+        while !appenderDone { commitCondition.wait() }
         commitCondition.unlock()
+        projectCondition.lock()
+        while !(committerDone && projectorDone) { projectCondition.wait() }
+        projectCondition.unlock()
         do {
             try journal.close(nowMicros: nextTime())
+            // The final checkpoint belongs in the projection too (replay equivalence after a clean stop).
+            let records = journal.drainOwnRecords()
+            if configuration.projectionEnabled, failureReason == nil, !records.isEmpty {
+                try projection.apply(try records.map(ProjectionInput.init(record:)), chainHead: journal.chainHead)
+            }
         } catch {
             logger.error("final journal checkpoint failed", metadata: ["error": "\(error)"])
         }
@@ -201,6 +214,9 @@ public final class Ledger: @unchecked Sendable {
         let committer = Thread { [self] in committerLoop() }
         committer.name = "strongroom-ledger-committer"
         committer.start()
+        let projector = Thread { [self] in projectorLoop() }
+        projector.name = "strongroom-ledger-projector"
+        projector.start()
     }
 
     private func nextTime() -> Int64 {
@@ -255,7 +271,9 @@ public final class Ledger: @unchecked Sendable {
                 for item in items {
                     state.evolve(item.event.body)
                     do {
-                        records.append(NewRecord(kind: .event, timeMicros: now, body: try item.body ?? EventCodec.encode(item.event)))
+                        records.append(
+                            NewRecord(
+                                kind: .event, timeMicros: now, body: try item.body ?? EventCodec.encode(item.event)))
                         if configuration.projectionEnabled { decided.append(item.event) }
                     } catch {
                         // An event that cannot be encoded is a programming error; fail loudly.
@@ -348,7 +366,8 @@ public final class Ledger: @unchecked Sendable {
                 var synced = Set<ObjectIdentifier>()
                 do {
                     for item in items.reversed() {
-                        for segment in item.segments.reversed() where synced.insert(ObjectIdentifier(segment)).inserted {
+                        for segment in item.segments.reversed() where synced.insert(ObjectIdentifier(segment)).inserted
+                        {
                             try segment.dataSync()
                         }
                     }
@@ -361,9 +380,42 @@ public final class Ledger: @unchecked Sendable {
                 for item in items { for p in item.pendings { p.fail(LedgerError.stopped(failureReason ?? "failed")) } }
                 continue
             }
-            // Durable. Project, then answer.
+            let synced = clock.monotonicMicros()
+            commitCondition.lock()
+            counters.syncs += 1
+            counters.syncMicros += UInt64(synced - syncStart)
+            commitCondition.unlock()
+            // Durable: hand over to the projector (which projects, then answers), so that the next
+            // sync overlaps this projection.
+            projectCondition.lock()
+            while projectItems.count >= configuration.inFlightBatchesMax && failureReason == nil {
+                projectCondition.wait()
+            }
+            projectItems.append(contentsOf: items)
+            projectCondition.broadcast()
+            projectCondition.unlock()
+        }
+        projectCondition.lock()
+        committerDone = true
+        projectCondition.broadcast()
+        projectCondition.unlock()
+    }
+
+    private func projectorLoop() {
+        while true {
+            projectCondition.lock()
+            while projectItems.isEmpty && !committerDone {
+                projectCondition.wait()
+            }
+            let items = projectItems
+            projectItems.removeAll(keepingCapacity: true)
+            let finished = items.isEmpty && committerDone
+            projectCondition.broadcast()  // the committer may wait for room
+            projectCondition.unlock()
+            if finished { break }
+
             let projectStart = clock.monotonicMicros()
-            if configuration.projectionEnabled, let head = items.last?.head {
+            if configuration.projectionEnabled, failureReason == nil, let head = items.last?.head {
                 let inputs = items.count == 1 ? items[0].inputs : items.flatMap(\.inputs)
                 if !inputs.isEmpty {
                     do {
@@ -377,8 +429,6 @@ public final class Ledger: @unchecked Sendable {
             }
             let answerStart = clock.monotonicMicros()
             commitCondition.lock()
-            counters.syncs += 1
-            counters.syncMicros += UInt64(projectStart - syncStart)
             counters.projectMicros += UInt64(answerStart - projectStart)
             if let last = items.last?.lastSequence, last > durable { durable = last }
             commitCondition.broadcast()
@@ -389,10 +439,10 @@ public final class Ledger: @unchecked Sendable {
             counters.answerMicros += UInt64(answered - answerStart)
             commitCondition.unlock()
         }
-        commitCondition.lock()
-        committerDone = true
-        commitCondition.broadcast()
-        commitCondition.unlock()
+        projectCondition.lock()
+        projectorDone = true
+        projectCondition.broadcast()
+        projectCondition.unlock()
     }
 
     private func fail(_ why: String) {
@@ -404,6 +454,9 @@ public final class Ledger: @unchecked Sendable {
         commitCondition.lock()
         commitCondition.broadcast()
         commitCondition.unlock()
+        projectCondition.lock()
+        projectCondition.broadcast()
+        projectCondition.unlock()
     }
 
     private func checkpointWaitSeconds() -> Double {

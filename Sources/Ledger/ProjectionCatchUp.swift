@@ -6,7 +6,9 @@ import Projection
 /// number, or rebuilt from scratch when it does not belong to this journal's history (it is ahead of
 /// the journal, or its chain link differs — e.g. after a restore from an older backup).
 enum ProjectionCatchUp {
-    static func openCaughtUp(path: String, dataDirectory: String, journalLastSequence: UInt64, logger: Logger) throws
+    static func openCaughtUp(
+        path: String, dataDirectory: String, journalLastSequence: UInt64, logger: Logger
+    ) throws
         -> ProjectionStore
     {
         let reader = try JournalReader(dataDirectory: dataDirectory, limit: journalLastSequence)
@@ -21,7 +23,9 @@ enum ProjectionCatchUp {
                 link = l
                 return false
             }
-            if link != state.chainHead { mismatch = "projection's chain link at \(state.lastSequence) is not the journal's" }
+            if link != state.chainHead {
+                mismatch = "projection's chain link at \(state.lastSequence) is not the journal's"
+            }
         }
         if let mismatch {
             logger.warning("rebuilding the projection from the journal", metadata: ["reason": "\(mismatch)"])

@@ -25,7 +25,9 @@ struct Applier {
                     "INSERT OR REPLACE INTO journal_keys (key_id, public_key_hex, status, announced_sequence, retired_sequence) VALUES (?, ?, 'active', ?, NULL)",
                     [k.keyID, k.publicKeyX963.hexString, Int64(sequence)])
             case .retired:
-                try run("UPDATE journal_keys SET status = 'retired', retired_sequence = ? WHERE key_id = ?", [Int64(sequence), k.keyID])
+                try run(
+                    "UPDATE journal_keys SET status = 'retired', retired_sequence = ? WHERE key_id = ?",
+                    [Int64(sequence), k.keyID])
             }
         }
     }
@@ -45,7 +47,9 @@ struct Applier {
                 "INSERT INTO clients (client_id, metadata, status, registered_via, registered_micros, updated_micros) VALUES (?, ?, 'active', ?, ?, ?)",
                 [e.clientID, e.metadata, e.via, time, time])
         case .clientUpdated(let e):
-            try run("UPDATE clients SET metadata = ?, updated_micros = ? WHERE client_id = ?", [e.metadata, time, e.clientID])
+            try run(
+                "UPDATE clients SET metadata = ?, updated_micros = ? WHERE client_id = ?",
+                [e.metadata, time, e.clientID])
         case .clientRemoved(let e):
             try run(
                 "UPDATE clients SET status = 'removed', removed_reason = ?, updated_micros = ? WHERE client_id = ?",
@@ -57,7 +61,10 @@ struct Applier {
         case .parPushed(let e):
             try run(
                 "INSERT INTO par_requests (request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt, pushed_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [e.requestID, e.requestURIHash, e.clientID, e.expiresAtMicros, e.scope, e.redirectURI, e.dpopJKT, sequence])
+                [
+                    e.requestID, e.requestURIHash, e.clientID, e.expiresAtMicros, e.scope, e.redirectURI, e.dpopJKT,
+                    sequence,
+                ])
         case .codeIssued(let e):
             try run(
                 "INSERT INTO authorization_codes (code_id, code_hash, client_id, subject, grant_id, expires_micros, issued_sequence) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -70,7 +77,8 @@ struct Applier {
             try run(
                 "INSERT INTO tokens (token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence) VALUES (?, ?, 'access', ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)",
                 [
-                    e.accessTokenID, e.accessTokenHash, e.grantID, e.clientID, e.subject, e.scope, e.tokenType, e.confirmation.jkt,
+                    e.accessTokenID, e.accessTokenHash, e.grantID, e.clientID, e.subject, e.scope, e.tokenType,
+                    e.confirmation.jkt,
                     e.confirmation.x5tS256, e.accessTokenExpiresAtMicros, sequence,
                 ])
             if let refreshID = e.refreshTokenID, let refresh = e.refreshTokenHash {

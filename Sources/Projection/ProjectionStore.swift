@@ -1,5 +1,5 @@
-import Foundation
 import Events
+import Foundation
 import GRDB
 import Journal
 
@@ -108,7 +108,9 @@ public final class ProjectionStore: Sendable {
     }
 
     static func readState(_ db: Database) throws -> ProjectionState {
-        guard let row = try Row.fetchOne(db, sql: "SELECT last_sequence, chain_head, last_time_micros FROM projection_state WHERE id = 1")
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT last_sequence, chain_head, last_time_micros FROM projection_state WHERE id = 1")
         else { return ProjectionState(lastSequence: 0, chainHead: nil, lastTimeMicros: 0) }
         let head: String = row[1]
         return ProjectionState(
@@ -146,7 +148,9 @@ public final class ProjectionStore: Sendable {
         try pool.read { db in
             var out: [String: [String]] = [:]
             for (table, orderBy) in Schema.tables {
-                out[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY \(orderBy)").map { $0.description }
+                out[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY \(orderBy)").map {
+                    $0.description
+                }
             }
             return out
         }
@@ -155,8 +159,11 @@ public final class ProjectionStore: Sendable {
     /// Sequence numbers of the events of one stream.
     public func sequences(stream: StreamID) throws -> [UInt64] {
         try pool.read { db in
-            try Int64.fetchAll(db, sql: "SELECT sequence FROM event_streams WHERE stream = ? ORDER BY sequence", arguments: [stream.rawValue])
-                .map { UInt64($0) }
+            try Int64.fetchAll(
+                db, sql: "SELECT sequence FROM event_streams WHERE stream = ? ORDER BY sequence",
+                arguments: [stream.rawValue]
+            )
+            .map { UInt64($0) }
         }
     }
 }

@@ -5,9 +5,9 @@ import SwiftASN1
 import X509
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Development TLS material: a local CA and a server certificate it signs, made with
@@ -81,7 +81,9 @@ public enum DevelopmentTLS {
     ///   - issuerHost: the issuer's host; added as DNS or IP SAN unless it is `localhost`,
     ///     `127.0.0.1` or `::1`.
     ///   - now: the current time (injectable for tests).
-    public static func ensureMaterial(in directory: String, issuerHost: String? = nil, now: Date = Date()) throws -> Material {
+    public static func ensureMaterial(
+        in directory: String, issuerHost: String? = nil, now: Date = Date()
+    ) throws -> Material {
         let directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         do throws(FileSecurityError) {
             try SecureFileIO.ensurePrivateDirectory(directory)
@@ -109,7 +111,8 @@ public enum DevelopmentTLS {
         let reusable =
             !createdCA
             && isServerMaterialUsable(
-                chainPath: certificateChainPath, keyPath: privateKeyPath, ca: ca.certificate, wantedNames: wantedNames, now: now)
+                chainPath: certificateChainPath, keyPath: privateKeyPath, ca: ca.certificate, wantedNames: wantedNames,
+                now: now)
         if !reusable {
             let serverKey = P256.Signing.PrivateKey()
             let leaf = try makeServerCertificate(publicKey: serverKey.publicKey, names: wantedNames, ca: ca, now: now)
@@ -160,7 +163,7 @@ public enum DevelopmentTLS {
             keyBytes = try SecureFileIO.readSecretFile(keyPath, maxBytes: maxPEMFileBytes)
             certificateBytes = try SecureFileIO.readPublicFile(certificatePath, maxBytes: maxPEMFileBytes)
         } catch {
-            throw MaterialError.file(error)   // e.g. ca.key made group-readable: refuse, don't silently replace
+            throw MaterialError.file(error)  // e.g. ca.key made group-readable: refuse, don't silently replace
         }
         guard
             let key = try? P256.Signing.PrivateKey(pemRepresentation: String(decoding: keyBytes, as: UTF8.self)),

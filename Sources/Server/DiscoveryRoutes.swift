@@ -12,7 +12,9 @@ enum DiscoveryRoutes {
     static func add(to router: Router<OPRequestContext>, document: DiscoveryDocument, issuerPath: String) throws {
         let body = try JSONResponse.encode(document)
         let headers: HTTPFields = [.cacheControl: "public, max-age=\(cacheMaxAgeSeconds)"]
-        let paths = [issuerPath + "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server" + issuerPath]
+        let paths = [
+            issuerPath + "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server" + issuerPath,
+        ]
         for path in paths {
             router.get(RouterPath(path)) { _, _ in
                 JSONResponse.bytes(body, headers: headers)

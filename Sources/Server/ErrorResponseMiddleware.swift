@@ -24,16 +24,19 @@ public struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware
                 case .contentTooLarge: "request body is too large"
                 default: (error as? HTTPError)?.body
                 }
-            return Self.response(for: OPHTTPError(error.status, error: Self.code(for: error.status), description: description))
+            return Self.response(
+                for: OPHTTPError(error.status, error: Self.code(for: error.status), description: description))
         } catch is DecodingError {
-            return Self.response(for: OPHTTPError(.badRequest, error: "invalid_request", description: "malformed request body"))
+            return Self.response(
+                for: OPHTTPError(.badRequest, error: "invalid_request", description: "malformed request body"))
         } catch let error as URLEncodedFormError {
             let description =
                 error.code == .duplicateKeys ? "a request parameter is included more than once" : "malformed form body"
             return Self.response(for: OPHTTPError(.badRequest, error: "invalid_request", description: description))
         } catch {
             context.logger.error("unhandled error", metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
-            return Self.response(for: OPHTTPError(.internalServerError, error: "server_error", description: "internal error"))
+            return Self.response(
+                for: OPHTTPError(.internalServerError, error: "server_error", description: "internal error"))
         }
     }
 

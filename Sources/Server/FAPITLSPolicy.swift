@@ -48,7 +48,8 @@ public enum FAPITLSPolicy {
 
     /// The NIOSSL server configuration: FAPI versions and suites, optional client certificates.
     /// The private key file must be private to the running user (mode `0600`, no symlink).
-    public static func tlsConfiguration(certificateChainPath: String, privateKeyPath: String) throws -> TLSConfiguration {
+    public static func tlsConfiguration(certificateChainPath: String, privateKeyPath: String) throws -> TLSConfiguration
+    {
         let chainBytes: [UInt8]
         let keyBytes: [UInt8]
         do throws(FileSecurityError) {
@@ -86,7 +87,9 @@ public enum FAPITLSPolicy {
 
     /// ``tlsConfiguration(certificateChainPath:privateKeyPath:)`` plus the verification callback
     /// that accepts any presented client certificate at the TLS layer (the app judges it later).
-    public static func channelConfiguration(certificateChainPath: String, privateKeyPath: String) throws -> TLSChannelConfiguration {
+    public static func channelConfiguration(
+        certificateChainPath: String, privateKeyPath: String
+    ) throws -> TLSChannelConfiguration {
         let tls = try tlsConfiguration(certificateChainPath: certificateChainPath, privateKeyPath: privateKeyPath)
         // Fail at start-up, not at the first connection, if BoringSSL refuses the material.
         _ = try NIOSSLContext(configuration: tls)
@@ -95,7 +98,9 @@ public enum FAPITLSPolicy {
 
     /// Accept whatever chain the client presented; client authentication decides per request.
     @Sendable
-    static func acceptAtTLSLayer(_ certificates: [NIOSSLCertificate], _ promise: EventLoopPromise<NIOSSLVerificationResult>) {
+    static func acceptAtTLSLayer(
+        _ certificates: [NIOSSLCertificate], _ promise: EventLoopPromise<NIOSSLVerificationResult>
+    ) {
         promise.succeed(.certificateVerified)
     }
 }

@@ -22,8 +22,11 @@ enum JWKSRoutes {
             do {
                 keys = try await publishedKeys()
             } catch {
-                context.logger.error("JWKS provider failed", metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
-                throw OPHTTPError(.serviceUnavailable, error: "temporarily_unavailable", description: "signing keys are not available")
+                context.logger.error(
+                    "JWKS provider failed", metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
+                throw OPHTTPError(
+                    .serviceUnavailable, error: "temporarily_unavailable", description: "signing keys are not available"
+                )
             }
             return try JSONResponse.make(KeySet(keys: keys), contentType: "application/jwk-set+json", headers: headers)
         }

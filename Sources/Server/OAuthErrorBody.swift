@@ -20,12 +20,14 @@ public struct OAuthErrorBody: Codable, Sendable, Equatable {
 
     /// RFC 6749 §5.2: `error_description` uses %x20-21 / %x23-5B / %x5D-7E only.
     static func sanitisedDescription(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            switch scalar.value {
-            case 0x20...0x21, 0x23...0x5B, 0x5D...0x7E: scalar
-            default: " "
-            }
-        }))
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { scalar in
+                    switch scalar.value {
+                    case 0x20...0x21, 0x23...0x5B, 0x5D...0x7E: scalar
+                    default: " "
+                    }
+                }))
     }
 }
 

@@ -83,7 +83,9 @@ public struct OPServer: Service {
         router.add(middleware: BodySizeLimitMiddleware(maxRequestBodyBytes: configuration.maxRequestBodyBytes))
         HealthRoutes.add(to: router, isReady: isReady)
         try DiscoveryRoutes.add(to: router, document: discovery, issuerPath: configuration.issuerPath)
-        JWKSRoutes.add(to: router, path: configuration.issuerPath + DiscoveryDocument.EndpointPath.jwks, publishedKeys: publishedKeys)
+        JWKSRoutes.add(
+            to: router, path: configuration.issuerPath + DiscoveryDocument.EndpointPath.jwks,
+            publishedKeys: publishedKeys)
         extraRoutes(router)
         return router
     }
@@ -103,7 +105,8 @@ public struct OPServer: Service {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                logger.info("OP listening", metadata: ["host": "\(channel.localAddress?.ipAddress ?? "?")", "port": "\(port)"])
+                logger.info(
+                    "OP listening", metadata: ["host": "\(channel.localAddress?.ipAddress ?? "?")", "port": "\(port)"])
                 await onReady(port)
             },
             logger: logger

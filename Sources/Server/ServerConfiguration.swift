@@ -85,12 +85,20 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Checks and normalises an issuer identifier: absolute `https` URL with a host, no query, no
     /// fragment, no user-info; a trailing `/` is removed (OIDD §3, RFC 8414 §2).
     public static func normalisedIssuer(_ raw: String) throws(ConfigurationError) -> String {
-        guard raw.utf8.count <= maxIssuerBytes else { throw .invalidIssuer(raw, reason: "longer than \(maxIssuerBytes) bytes") }
+        guard raw.utf8.count <= maxIssuerBytes else {
+            throw .invalidIssuer(raw, reason: "longer than \(maxIssuerBytes) bytes")
+        }
         guard let components = URLComponents(string: raw) else { throw .invalidIssuer(raw, reason: "not a URL") }
-        guard components.scheme?.lowercased() == "https" else { throw .invalidIssuer(raw, reason: "scheme must be https") }
+        guard components.scheme?.lowercased() == "https" else {
+            throw .invalidIssuer(raw, reason: "scheme must be https")
+        }
         guard let host = components.host, !host.isEmpty else { throw .invalidIssuer(raw, reason: "no host") }
-        guard components.query == nil, !raw.contains("?") else { throw .invalidIssuer(raw, reason: "must not have a query") }
-        guard components.fragment == nil, !raw.contains("#") else { throw .invalidIssuer(raw, reason: "must not have a fragment") }
+        guard components.query == nil, !raw.contains("?") else {
+            throw .invalidIssuer(raw, reason: "must not have a query")
+        }
+        guard components.fragment == nil, !raw.contains("#") else {
+            throw .invalidIssuer(raw, reason: "must not have a fragment")
+        }
         guard components.user == nil, components.password == nil else {
             throw .invalidIssuer(raw, reason: "must not contain user information")
         }

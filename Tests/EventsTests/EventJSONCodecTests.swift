@@ -1,7 +1,6 @@
+import Events
 import Foundation
 import Testing
-
-import Events
 
 // Tests of EventJSONEncoder / EventJSONDecoder: exact output, round trips of many
 // shapes, cross-checks against Foundation in both directions, strictness on malformed
@@ -26,8 +25,14 @@ private struct PAR: Codable, Equatable {
     var state: String
 }
 
-private enum Method: String, Codable, Equatable { case s256 = "S256", plain }
-private enum Level: Int, Codable, Equatable { case low = 1, high = 9 }
+private enum Method: String, Codable, Equatable {
+    case s256 = "S256"
+    case plain
+}
+private enum Level: Int, Codable, Equatable {
+    case low = 1
+    case high = 9
+}
 
 private enum Shape: Codable, Equatable {
     case circle(radius: Double)
@@ -98,7 +103,8 @@ private func expectRoundTrips<T: Codable & Equatable>(
 }
 
 private func samplePAR() -> PAR {
-    PAR(clientId: "client-1", requestUriHash: "h4sh", redirectUri: "https://rp.example/cb",
+    PAR(
+        clientId: "client-1", requestUriHash: "h4sh", redirectUri: "https://rp.example/cb",
         scope: "openid email", codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
         expiresAt: 1_700_000_000, dpop: Sub(alg: "ES256", jkt: "thumb", scopes: ["openid", "email"]),
         state: "xyz")
@@ -107,11 +113,12 @@ private func samplePAR() -> PAR {
 // MARK: - Exact output
 
 @Test func compactOutputInDeclarationOrder() throws {
-    #expect(try json(samplePAR()) == #"""
-        {"clientId":"client-1","requestUriHash":"h4sh","redirectUri":"https://rp.example/cb","scope":"openid email",\#
-        "codeChallenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","expiresAt":1700000000,\#
-        "dpop":{"alg":"ES256","jkt":"thumb","scopes":["openid","email"]},"state":"xyz"}
-        """#)
+    #expect(
+        try json(samplePAR()) == #"""
+            {"clientId":"client-1","requestUriHash":"h4sh","redirectUri":"https://rp.example/cb","scope":"openid email",\#
+            "codeChallenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","expiresAt":1700000000,\#
+            "dpop":{"alg":"ES256","jkt":"thumb","scopes":["openid","email"]},"state":"xyz"}
+            """#)
 }
 
 @Test func optionalsAreOmittedAsKeysAndNullInArrays() throws {
@@ -125,8 +132,9 @@ private func samplePAR() -> PAR {
 }
 
 @Test func stringEscaping() throws {
-    #expect(try json("quote\" backslash\\ slash/ tab\t nl\n cr\r bs\u{8} ff\u{C} nul\u{0} us\u{1F} del\u{7F}")
-        == #""quote\" backslash\\ slash/ tab\t nl\n cr\r bs\b ff\f nul\u0000 us\u001f del\#u{7F}""#)
+    #expect(
+        try json("quote\" backslash\\ slash/ tab\t nl\n cr\r bs\u{8} ff\u{C} nul\u{0} us\u{1F} del\u{7F}")
+            == #""quote\" backslash\\ slash/ tab\t nl\n cr\r bs\b ff\f nul\u0000 us\u001f del\#u{7F}""#)
     // Non-ASCII passes through as UTF-8, including U+2028 and emoji.
     #expect(try encoder.encode("é\u{2028}😀") == Array("\"é\u{2028}😀\"".utf8))
     // Long strings take the 8-bytes-at-a-time path; escapes at every position of a word.
@@ -165,17 +173,21 @@ private func samplePAR() -> PAR {
     #expect(try decode(UInt.self, "-0") == 0)
     #expect(try decode(Int128.self, "-170141183460469231731687303715884105728") == .min)
     #expect(try decode(UInt128.self, "340282366920938463463374607431768211455") == .max)
-    let extremes = Numbers(i: .min, i8: .min, i16: .min, i32: .min, i64: .min, u: .max, u8: .max,
-                           u16: .max, u32: .max, u64: .max, d: -.greatestFiniteMagnitude, f: .greatestFiniteMagnitude)
+    let extremes = Numbers(
+        i: .min, i8: .min, i16: .min, i32: .min, i64: .min, u: .max, u8: .max,
+        u16: .max, u32: .max, u64: .max, d: -.greatestFiniteMagnitude, f: .greatestFiniteMagnitude)
     try expectRoundTrips(extremes)
-    let others = Numbers(i: .max, i8: .max, i16: .max, i32: .max, i64: .max, u: 0, u8: 0, u16: 0, u32: 0,
-                         u64: 0, d: .leastNonzeroMagnitude, f: .leastNonzeroMagnitude)
+    let others = Numbers(
+        i: .max, i8: .max, i16: .max, i32: .max, i64: .max, u: 0, u8: 0, u16: 0, u32: 0,
+        u64: 0, d: .leastNonzeroMagnitude, f: .leastNonzeroMagnitude)
     try expectRoundTrips(others)
 }
 
-@Test(arguments: [0.1, 1e-300, -0.0, 0.0, 1.0, -1.5, 1e16, 1e22, 1e23, 123456789012345678.0,
-                  .leastNonzeroMagnitude, 2.2250738585072014e-308, 1.7976931348623157e308, 0.30000000000000004,
-                  3.141592653589793, 9007199254740993.0, 4.35, 1e-7])
+@Test(arguments: [
+    0.1, 1e-300, -0.0, 0.0, 1.0, -1.5, 1e16, 1e22, 1e23, 123456789012345678.0,
+    .leastNonzeroMagnitude, 2.2250738585072014e-308, 1.7976931348623157e308, 0.30000000000000004,
+    3.141592653589793, 9007199254740993.0, 4.35, 1e-7,
+])
 func doublesRoundTripExactly(_ value: Double) throws {
     let bytes = try encoder.encode(value)
     let back = try decoder.decode(Double.self, from: bytes)
@@ -186,9 +198,11 @@ func doublesRoundTripExactly(_ value: Double) throws {
 }
 
 @Test func doubleParsingAgreesWithStrtod() throws {
-    let texts = ["0.1", "1e-300", "-0", "-0.0", "1E5", "1e+5", "12.5e-3", "0.000001", "1e22", "1e23",
-                 "9007199254740993", "123456789012345678901234567890", "2.4703282292062327e-324",
-                 "1e-400", "0.1e1", "100000000000000000000000e-3", "4.9406564584124654e-324"]
+    let texts = [
+        "0.1", "1e-300", "-0", "-0.0", "1E5", "1e+5", "12.5e-3", "0.000001", "1e22", "1e23",
+        "9007199254740993", "123456789012345678901234567890", "2.4703282292062327e-324",
+        "1e-400", "0.1e1", "100000000000000000000000e-3", "4.9406564584124654e-324",
+    ]
     for text in texts {
         let expected = try #require(Double(text))
         #expect(try decode(Double.self, text).bitPattern == expected.bitPattern, "\(text)")
@@ -215,8 +229,11 @@ func doublesRoundTripExactly(_ value: Double) throws {
         Issue.record("unexpected \(error)")
     }
     do {
-        _ = try encoder.encode(["we\"ird\n": Numbers(i: 0, i8: 0, i16: 0, i32: 0, i64: 0, u: 0, u8: 0, u16: 0,
-                                                      u32: 0, u64: 0, d: .infinity, f: 0)])
+        _ = try encoder.encode([
+            "we\"ird\n": Numbers(
+                i: 0, i8: 0, i16: 0, i32: 0, i64: 0, u: 0, u8: 0, u16: 0,
+                u32: 0, u64: 0, d: .infinity, f: 0)
+        ])
         Issue.record("expected an error")
     } catch EncodingError.invalidValue(_, let context) {
         #expect(context.codingPath.map(\.stringValue) == ["we\"ird\n", "d"])
@@ -271,8 +288,10 @@ func doublesRoundTripExactly(_ value: Double) throws {
 }
 
 @Test func unicodeRoundTrips() throws {
-    let texts = ["", "plain", "emoji 😀👩‍👩‍👧‍👦🇫🇷", "e\u{301} vs é", "中文", "\u{0}\u{1}\u{1F}\u{7F}\u{80}\u{FFFF}",
-                 "\u{10FFFF}", "tab\tnl\nquote\"back\\", "\u{2028}\u{2029}", String(repeating: "ß", count: 100)]
+    let texts = [
+        "", "plain", "emoji 😀👩‍👩‍👧‍👦🇫🇷", "e\u{301} vs é", "中文", "\u{0}\u{1}\u{1F}\u{7F}\u{80}\u{FFFF}",
+        "\u{10FFFF}", "tab\tnl\nquote\"back\\", "\u{2028}\u{2029}", String(repeating: "ß", count: 100),
+    ]
     for text in texts {
         try expectRoundTrips(text)
         try expectRoundTrips(["k\(text)": text])
@@ -465,7 +484,10 @@ private struct TwoSingleValues: Encodable {
 }
 
 /// `.node` adds three JSON levels (`{"node":{"_0":[...]}}`), `.leaf` two.
-private indirect enum Tree: Codable, Equatable { case leaf, node([Tree]) }
+private indirect enum Tree: Codable, Equatable {
+    case leaf
+    case node([Tree])
+}
 
 @Test func encoderDepthLimitMatchesDecoder() throws {
     var tree = Tree.leaf
@@ -493,7 +515,8 @@ private struct Reordered: Decodable, Equatable {
 }
 
 @Test func keysInAnyOrderWhitespaceAndUnknownKeys() throws {
-    let text = " \n\t{ \"second\" : \"s\" ,\r\n \"unknown\": {\"deep\": [1, 2, {\"x\": null}]}, \"third\":true,\"first\":-3 } \n"
+    let text =
+        " \n\t{ \"second\" : \"s\" ,\r\n \"unknown\": {\"deep\": [1, 2, {\"x\": null}]}, \"third\":true,\"first\":-3 } \n"
     let value = try decode(Reordered.self, text)
     #expect(value.first == -3 && value.second == "s" && value.third)
     #expect(try decoder.decode(Reordered.self, from: Array(text.utf8)[...]) == value)
@@ -519,7 +542,10 @@ private struct Reordered: Decodable, Equatable {
         #expect(context.codingPath.last?.intValue == 1)
     }
     do {
-        _ = try decode(PAR.self, #"{"clientId":"c","requestUriHash":"h","redirectUri":"r","scope":"s","codeChallenge":"c","expiresAt":1,"dpop":{"alg":null,"jkt":"k","scopes":[]},"state":"s"}"#)
+        _ = try decode(
+            PAR.self,
+            #"{"clientId":"c","requestUriHash":"h","redirectUri":"r","scope":"s","codeChallenge":"c","expiresAt":1,"dpop":{"alg":null,"jkt":"k","scopes":[]},"state":"s"}"#
+        )
         Issue.record("expected valueNotFound")
     } catch DecodingError.valueNotFound(_, let context) {
         #expect(context.codingPath.map(\.stringValue) == ["dpop", "alg"])
@@ -566,20 +592,23 @@ func malformedJSONThrows(_ text: String) {
     #expect(throws: (any Error).self) { try decode([String: [Int]].self, text) }
 }
 
-@Test(arguments: [
-    [0x22, 0xFF, 0x22], [0x22, 0xC0, 0x80, 0x22], [0x22, 0xC1, 0xBF, 0x22], [0x22, 0xE0, 0x80, 0x80, 0x22],
-    [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],
-    [0x22, 0xE2, 0x82, 0x22], [0x22, 0x80, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xF0, 0x9F, 0x98, 0x22],
-    [0x22, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0xFE, 0x22], [0xFF], [0x31, 0xC3, 0xA9],
-    [0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D],
-] as [[UInt8]])
+@Test(
+    arguments: [
+        [0x22, 0xFF, 0x22], [0x22, 0xC0, 0x80, 0x22], [0x22, 0xC1, 0xBF, 0x22], [0x22, 0xE0, 0x80, 0x80, 0x22],
+        [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xF5, 0x80, 0x80, 0x80, 0x22],
+        [0x22, 0xE2, 0x82, 0x22], [0x22, 0x80, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xF0, 0x9F, 0x98, 0x22],
+        [0x22, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0xFE, 0x22], [0xFF], [0x31, 0xC3, 0xA9],
+        [0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D],
+    ] as [[UInt8]])
 func invalidUTF8Throws(_ bytes: [UInt8]) {
     #expect(throws: EventJSONError.self) { try decoder.decode(String.self, from: bytes) }
 }
 
 @Test func duplicateKeysThrow() throws {
-    for text in [#"{"a":1,"a":2}"#, #"{"a":1,"b":2,"a":3}"#, #"{"a":1,"\u0061":2}"#, #"{"é":1,"\u00e9":2}"#,
-                 #"{"x":{"k":1,"k":1}}"#] {
+    for text in [
+        #"{"a":1,"a":2}"#, #"{"a":1,"b":2,"a":3}"#, #"{"a":1,"\u0061":2}"#, #"{"é":1,"\u00e9":2}"#,
+        #"{"x":{"k":1,"k":1}}"#,
+    ] {
         do {
             _ = try decode([String: Int].self, text)
             Issue.record("expected duplicate key error for \(text)")
@@ -591,7 +620,9 @@ func invalidUTF8Throws(_ bytes: [UInt8]) {
     let many = (0..<100).map { "\"k\($0)\":\($0)" }
     #expect(try decode([String: Int].self, "{" + many.joined(separator: ",") + "}").count == 100)
     let duplicated = many + ["\"k57\":0"]
-    #expect(throws: EventJSONError.self) { try decode([String: Int].self, "{" + duplicated.joined(separator: ",") + "}") }
+    #expect(throws: EventJSONError.self) {
+        try decode([String: Int].self, "{" + duplicated.joined(separator: ",") + "}")
+    }
 }
 
 @Test func depthAndSizeLimits() throws {
@@ -648,7 +679,12 @@ private struct Keeper: Decodable {
 
 /// Any JSON value, decoded generically (to exercise the decoder on arbitrary input).
 private indirect enum AnyJSON: Codable, Equatable {
-    case null, bool(Bool), number(Double), string(String), array([AnyJSON]), object([String: AnyJSON])
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([AnyJSON])
+    case object([String: AnyJSON])
 
     struct Key: CodingKey {
         var stringValue: String
@@ -708,7 +744,9 @@ private indirect enum AnyJSON: Codable, Equatable {
 
 @Test func foundationOutputDecodes() throws {
     let foundation = JSONEncoder()
-    for formatting in [JSONEncoder.OutputFormatting(), .prettyPrinted, .sortedKeys, [.prettyPrinted, .withoutEscapingSlashes]] {
+    for formatting in [
+        JSONEncoder.OutputFormatting(), .prettyPrinted, .sortedKeys, [.prettyPrinted, .withoutEscapingSlashes],
+    ] {
         foundation.outputFormatting = formatting
         let bytes = Array(try foundation.encode(samplePAR()))
         #expect(try decoder.decode(PAR.self, from: bytes) == samplePAR())
@@ -800,7 +838,9 @@ private func randomValue(_ rng: inout SeededGenerator) -> RandomValue {
         method: [Method.s256, .plain, nil].randomElement(using: &rng) ?? nil,
         child: Bool.random(using: &rng)
             ? Sub(alg: randomString(&rng), jkt: randomString(&rng), scopes: [randomString(&rng)]) : nil,
-        optionalList: (0..<Int.random(in: 0...4, using: &rng)).map { _ in Bool.random(using: &rng) ? nil : randomString(&rng) },
+        optionalList: (0..<Int.random(in: 0...4, using: &rng)).map { _ in
+            Bool.random(using: &rng) ? nil : randomString(&rng)
+        },
         data: Data((0..<Int.random(in: 0...9, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }))
 }
 
@@ -821,7 +861,10 @@ private func randomValue(_ rng: inout SeededGenerator) -> RandomValue {
 
 @Test func randomizedMutationsNeverCrash() throws {
     var rng = SeededGenerator(state: 0xBAD5EED)
-    let interesting: [UInt8] = Array("{}[]\",:\\/u0123456789eE.+-tfnrlsa \t\n".utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xFF]
+    let interesting: [UInt8] =
+        Array("{}[]\",:\\/u0123456789eE.+-tfnrlsa \t\n".utf8) + [
+            0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xFF,
+        ]
     var decodedSomething = 0
     for _ in 0..<3000 {
         var bytes = try encoder.encode(randomValue(&rng))

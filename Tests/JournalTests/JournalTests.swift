@@ -171,17 +171,21 @@ struct JournalTests {
             let keyID: String
             let publicKeyX963: [UInt8]
             let other = P256.Signing.PrivateKey()
-            func sign(_ message: [UInt8]) throws -> [UInt8] { Array(try other.signature(for: message).rawRepresentation) }
+            func sign(_ message: [UInt8]) throws -> [UInt8] {
+                Array(try other.signature(for: message).rawRepresentation)
+            }
         }
         let forger = Forger(keyID: real.keyID, publicKeyX963: real.publicKeyX963)
         // Reopened with another key: that key is announced, the real one retired, and later
         // checkpoints are signed by it — which `--expect-key` of the real key must refuse.
-        try writeJournal(at: dir.path, batches: 1, perBatch: 5, signer: P256CheckpointSigner(privateKey: .init()), close: true)
+        try writeJournal(
+            at: dir.path, batches: 1, perBatch: 5, signer: P256CheckpointSigner(privateKey: .init()), close: true)
         // A second journal where the forger writes under the real key id.
         let dir2 = TempDirectory()
         defer { dir2.cleanup() }
         try writeJournal(at: dir2.path, batches: 1, perBatch: 5, signer: real)
-        let w = try JournalWriter.open(dataDirectory: dir2.path, signer: forger, logger: testLogger, nowMicros: 5_000_000)
+        let w = try JournalWriter.open(
+            dataDirectory: dir2.path, signer: forger, logger: testLogger, nowMicros: 5_000_000)
         try w.append([eventRecord(99)])
         try w.close(nowMicros: 6_000_000)
         do {
@@ -215,7 +219,8 @@ struct JournalTests {
         defer { dir.cleanup() }
         try writeJournal(at: dir.path, batches: 30, perBatch: 20, segmentBytes: 8 * 1024)
         let indexDir = dir.path + "/journal/index"
-        let indexes = try FileManager.default.contentsOfDirectory(atPath: indexDir).filter { $0.hasSuffix(".idx") }.sorted()
+        let indexes = try FileManager.default.contentsOfDirectory(atPath: indexDir).filter { $0.hasSuffix(".idx") }
+            .sorted()
         #expect(!indexes.isEmpty)
         try FileManager.default.removeItem(atPath: indexDir + "/" + indexes[0])
         try Data("garbage".utf8).write(to: URL(fileURLWithPath: indexDir + "/" + indexes[indexes.count - 1]))

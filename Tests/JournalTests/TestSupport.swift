@@ -25,7 +25,8 @@ func makeSigner() -> P256CheckpointSigner { P256CheckpointSigner(privateKey: P25
 func eventRecord(_ i: Int, time: Int64 = 1_000_000) -> NewRecord {
     // Realistic: repeated keys (compressible) and a random-looking id (not compressible).
     let id = Array(SHA256.hash(data: Array("event-\(i)".utf8))).map { String($0, radix: 16) }.joined()
-    let text = "{\"n\":\(i),\"client_id\":\"tpp-\(i % 7)\",\"request_uri_hash\":\"\(id)\",\"scope\":\"openid accounts\"}"
+    let text =
+        "{\"n\":\(i),\"client_id\":\"tpp-\(i % 7)\",\"request_uri_hash\":\"\(id)\",\"scope\":\"openid accounts\"}"
     return NewRecord(kind: .event, timeMicros: time + Int64(i), body: Array(text.utf8))
 }
 
@@ -36,7 +37,8 @@ func writeJournal(
     signer: P256CheckpointSigner = makeSigner(), start: Int = 0, close: Bool = true
 ) throws -> JournalWriter {
     let writer = try JournalWriter.open(
-        dataDirectory: dir, options: JournalOptions(durability: .fsync, segmentBytesLimit: segmentBytes), signer: signer,
+        dataDirectory: dir, options: JournalOptions(durability: .fsync, segmentBytesLimit: segmentBytes),
+        signer: signer,
         logger: testLogger, nowMicros: 1_000_000)
     var n = start
     for _ in 0..<batches {
@@ -53,7 +55,8 @@ func writeJournal(
 }
 
 func segmentPaths(_ dir: String) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/journal")) ?? []).filter { $0.hasSuffix(".seg") }.sorted()
+    ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/journal")) ?? []).filter { $0.hasSuffix(".seg") }
+        .sorted()
         .map { dir + "/journal/" + $0 }
 }
 

@@ -1,7 +1,7 @@
 import Events
 import Foundation
-import Journal
 import GRDB
+import Journal
 import Projection
 import Testing
 
@@ -42,7 +42,9 @@ struct FixtureJournalTests {
         var types: [String] = []
         try reader.forEach(from: 1) { record in
             if record.kind == .event {
-                types.append(try EventCodec.decode(record.body, sequence: record.sequence, timeMicros: record.timeMicros).body.type)
+                types.append(
+                    try EventCodec.decode(record.body, sequence: record.sequence, timeMicros: record.timeMicros).body
+                        .type)
             }
             return true
         }
@@ -56,14 +58,19 @@ struct FixtureJournalTests {
         }
         #expect(clients == ["tpp-alpha active true", "tpp-beta removed false", "tpp-gamma active false"])
         let users = try projection.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT username, subject FROM users ORDER BY username").map { "\($0[0] as String)=\($0[1] as String)" }
+            try Row.fetchAll(db, sql: "SELECT username, subject FROM users ORDER BY username").map {
+                "\($0[0] as String)=\($0[1] as String)"
+            }
         }
         #expect(users == ["alice=sub-1", "bob=sub-2"])
         let keys = try projection.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT algorithm, status FROM signing_keys ORDER BY algorithm").map { "\($0[0] as String):\($0[1] as String)" }
+            try Row.fetchAll(db, sql: "SELECT algorithm, status FROM signing_keys ORDER BY algorithm").map {
+                "\($0[0] as String):\($0[1] as String)"
+            }
         }
         #expect(keys == ["ES256:retired", "PS256:active"])
-        let checkpoints = try projection.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM checkpoints") }
+        let checkpoints = try projection.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM checkpoints")
+        }
         #expect(checkpoints == 5)
     }
 }

@@ -47,13 +47,18 @@ struct LedgerTests {
         defer { dir.cleanup() }
         let signer = P256CheckpointSigner(privateKey: .init())
         let (ledger, lock) = try openLedger(dir.path, signer: signer)
-        try await ledger.execute(RegisterClient(clientID: "tpp-1", metadata: "{\"client_name\":\"TPP\"}", via: "cli", actor: .operator("ops")))
+        try await ledger.execute(
+            RegisterClient(
+                clientID: "tpp-1", metadata: "{\"client_name\":\"TPP\"}", via: "cli", actor: .operator("ops")))
         let sequenceAfterFirst = ledger.durableSequence
-        let rows = try await ledger.projection.pool.read { db in try String.fetchAll(db, sql: "SELECT client_id FROM clients") }
+        let rows = try await ledger.projection.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT client_id FROM clients")
+        }
         #expect(rows == ["tpp-1"])
 
         await #expect(throws: LedgerRejection.self) {
-            try await ledger.execute(RegisterClient(clientID: "tpp-1", metadata: "{}", via: "cli", actor: .operator("ops")))
+            try await ledger.execute(
+                RegisterClient(clientID: "tpp-1", metadata: "{}", via: "cli", actor: .operator("ops")))
         }
         #expect(ledger.durableSequence == sequenceAfterFirst)  // nothing written
         await #expect(throws: LedgerRejection.self) {
@@ -76,7 +81,9 @@ struct LedgerTests {
                 group.addTask {
                     try await first.execute(
                         AddUser(
-                            UserAdded(subject: "sub-\(i)", username: "user\(i)", passwordHash: "$scrypt$x", sealedTOTPSeed: nil, claims: "{}"),
+                            UserAdded(
+                                subject: "sub-\(i)", username: "user\(i)", passwordHash: "$scrypt$x",
+                                sealedTOTPSeed: nil, claims: "{}"),
                             actor: .operator("ops")))
                 }
             }
@@ -88,14 +95,18 @@ struct LedgerTests {
                 group.addTask {
                     (try? await first.execute(
                         AddUser(
-                            UserAdded(subject: "dup-\(i)", username: "same", passwordHash: "$scrypt$x", sealedTOTPSeed: nil, claims: "{}"),
+                            UserAdded(
+                                subject: "dup-\(i)", username: "same", passwordHash: "$scrypt$x", sealedTOTPSeed: nil,
+                                claims: "{}"),
                             actor: .operator("ops")))) != nil
                 }
             }
             return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(winners == 1)
-        let count = try await ledger.projection.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM users") }
+        let count = try await ledger.projection.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM users")
+        }
         #expect(count == 301)
         try assertReplayEquivalent(dir.path, live: ledger.projection)
         ledger.close()
@@ -105,7 +116,8 @@ struct LedgerTests {
         await #expect(throws: LedgerRejection.self) {
             try await ledger.execute(
                 AddUser(
-                    UserAdded(subject: "new", username: "user7", passwordHash: "$scrypt$x", sealedTOTPSeed: nil, claims: "{}"),
+                    UserAdded(
+                        subject: "new", username: "user7", passwordHash: "$scrypt$x", sealedTOTPSeed: nil, claims: "{}"),
                     actor: .operator("ops")))
         }
         ledger.close()
@@ -124,7 +136,8 @@ struct LedgerTests {
         let signer = P256CheckpointSigner(privateKey: .init())
         var (ledger, lock) = try openLedger(dir.path, signer: signer)
         for i in 0..<10 {
-            try await ledger.execute(RegisterClient(clientID: "c\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
+            try await ledger.execute(
+                RegisterClient(clientID: "c\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
         }
         let before = try ledger.projection.dumpAllTables()
         ledger.close()
@@ -140,12 +153,14 @@ struct LedgerTests {
         // Foreign: a projection of another journal that is further along.
         let (otherLedger, otherLock) = try openLedger(other.path, signer: signer)
         for i in 0..<30 {
-            try await otherLedger.execute(RegisterClient(clientID: "x\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
+            try await otherLedger.execute(
+                RegisterClient(clientID: "x\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
         }
         otherLedger.close()
         otherLock.release()
         try ProjectionStore.remove(path: dir.path + "/projection.sqlite")
-        try FileManager.default.copyItem(atPath: other.path + "/projection.sqlite", toPath: dir.path + "/projection.sqlite")
+        try FileManager.default.copyItem(
+            atPath: other.path + "/projection.sqlite", toPath: dir.path + "/projection.sqlite")
         (ledger, lock) = try openLedger(dir.path, signer: signer)
         #expect(try ledger.projection.dumpAllTables()["clients"] == before["clients"])
         try assertReplayEquivalent(dir.path, live: ledger.projection)
@@ -161,12 +176,14 @@ struct LedgerTests {
         var config = Ledger.Configuration(dataDirectory: dir.path)
         config.queueCapacity = 4
         config.journal.durability = .none
-        let ledger = try Ledger.open(configuration: config, signer: P256CheckpointSigner(privateKey: .init()), logger: logger)
+        let ledger = try Ledger.open(
+            configuration: config, signer: P256CheckpointSigner(privateKey: .init()), logger: logger)
         let outcomes = await withTaskGroup(of: String.self) { group in
             for i in 0..<400 {
                 group.addTask {
                     do {
-                        try await ledger.execute(RegisterClient(clientID: "q\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
+                        try await ledger.execute(
+                            RegisterClient(clientID: "q\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
                         return "ok"
                     } catch LedgerError.overloaded {
                         return "overloaded"
@@ -180,7 +197,9 @@ struct LedgerTests {
         #expect(!outcomes.contains("other"))
         #expect(outcomes.contains("ok"))
         let accepted = outcomes.filter { $0 == "ok" }.count
-        let count = try await ledger.projection.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM clients") }
+        let count = try await ledger.projection.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM clients")
+        }
         #expect(count == accepted)
         ledger.close()
         lock.release()

@@ -42,7 +42,9 @@ struct ProjectionStoreTests {
     func gapRefused() throws {
         try withStore { store in
             let link = ChainLink(bytes: [UInt8](repeating: 1, count: 32))
-            try store.apply([event(1, .clientRegistered(ClientRegistered(clientID: "c", metadata: "{}", via: "cli")))], chainHead: link)
+            try store.apply(
+                [event(1, .clientRegistered(ClientRegistered(clientID: "c", metadata: "{}", via: "cli")))],
+                chainHead: link)
             let before = try store.dumpAllTables()
             #expect(throws: ProjectionError.self) {
                 try store.apply(
@@ -58,20 +60,29 @@ struct ProjectionStoreTests {
             let link = ChainLink(bytes: [UInt8](repeating: 2, count: 32))
             try store.apply(
                 [
-                    event(1, .grantCreated(GrantCreated(grantID: "g", clientID: "c", subject: "s", scopes: ["openid"], authorizationDetails: nil))),
+                    event(
+                        1,
+                        .grantCreated(
+                            GrantCreated(
+                                grantID: "g", clientID: "c", subject: "s", scopes: ["openid"], authorizationDetails: nil
+                            ))),
                     event(
                         2,
                         .codeIssued(
                             CodeIssued(
-                                clientID: "c", subject: "s", grantID: "g", codeID: "cid", codeHash: "h", expiresAtMicros: 9, scope: "openid",
+                                clientID: "c", subject: "s", grantID: "g", codeID: "cid", codeHash: "h",
+                                expiresAtMicros: 9, scope: "openid",
                                 redirectURI: "https://c/cb", dpopJKT: nil, authTimeMicros: 1, acr: "a", amr: ["pwd"]))),
                     event(
                         3,
                         .tokensIssued(
                             TokensIssued(
-                                grantID: "g", clientID: "c", subject: "s", grantType: "authorization_code", accessTokenID: "a1",
-                                accessTokenHash: "at", accessTokenExpiresAtMicros: 99, refreshTokenID: "r1", refreshTokenHash: "rt",
-                                scope: "openid", tokenType: "DPoP", confirmation: Confirmation(jkt: "k"), codeID: "cid"))),
+                                grantID: "g", clientID: "c", subject: "s", grantType: "authorization_code",
+                                accessTokenID: "a1",
+                                accessTokenHash: "at", accessTokenExpiresAtMicros: 99, refreshTokenID: "r1",
+                                refreshTokenHash: "rt",
+                                scope: "openid", tokenType: "DPoP", confirmation: Confirmation(jkt: "k"), codeID: "cid")
+                        )),
                     event(4, .grantRevoked(GrantRevoked(grantID: "g", revokedBy: "operator", reason: "fraud"))),
                 ], chainHead: link)
             let tables = try store.dumpAllTables()

@@ -40,7 +40,9 @@ struct DevelopmentTLSTests {
         let material = try DevelopmentTLS.ensureMaterial(in: directory.root, issuerHost: "op.example.test")
         let (leaf, ca) = try Self.chain(material)
 
-        for (host, ip) in [("localhost", nil), (nil, "127.0.0.1"), (nil, "::1"), ("op.example.test", nil)] as [(String?, String?)] {
+        for (host, ip) in [("localhost", nil), (nil, "127.0.0.1"), (nil, "::1"), ("op.example.test", nil)]
+            as [(String?, String?)]
+        {
             var verifier = Verifier(rootCertificates: CertificateStore([ca])) {
                 RFC5280Policy()
                 ServerIdentityPolicy(serverHostname: host, serverIP: ip)
@@ -64,7 +66,8 @@ struct DevelopmentTLSTests {
         #expect(names.contains(.dnsName("localhost")))
         #expect(names.contains(.dnsName("op.example.test")))
         #expect(names.contains(.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))))
-        #expect(names.contains(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(Array(repeating: 0, count: 15) + [1])))))
+        #expect(
+            names.contains(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(Array(repeating: 0, count: 15) + [1])))))
         let leafDays = leaf.notValidAfter.timeIntervalSince(Date()) / 86_400
         #expect(leafDays > 360 && leafDays <= 366)
         #expect(P256.Signing.PublicKey(leaf.publicKey) != nil, "leaf key is P-256")

@@ -3,9 +3,9 @@ import JOSE
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A fresh directory path under the system temp directory (not created), removed by `cleanup()`.

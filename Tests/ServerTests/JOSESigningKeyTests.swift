@@ -1,8 +1,8 @@
 import Crypto
-import _CryptoExtras
 import Foundation
 import JOSE
 import Testing
+import _CryptoExtras
 
 @Suite("JOSE: OP signing keys (ES256, PS256)")
 struct JOSESigningKeyTests {

@@ -76,10 +76,10 @@ struct JOSEThumbprintTests {
             let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
             #expect(Base64URL.decode(Base64URL.encode(bytes)) == bytes)
         }
-        #expect(Base64URL.decode("-_8=") == nil)      // padding
-        #expect(Base64URL.decode("+/8") == nil)       // standard alphabet
-        #expect(Base64URL.decode("-_ 8") == nil)      // whitespace
-        #expect(Base64URL.decode("A") == nil)         // impossible length
-        #expect(Base64URL.decode("-_9") == nil)       // non-canonical trailing bits
+        #expect(Base64URL.decode("-_8=") == nil)  // padding
+        #expect(Base64URL.decode("+/8") == nil)  // standard alphabet
+        #expect(Base64URL.decode("-_ 8") == nil)  // whitespace
+        #expect(Base64URL.decode("A") == nil)  // impossible length
+        #expect(Base64URL.decode("-_9") == nil)  // non-canonical trailing bits
     }
 }

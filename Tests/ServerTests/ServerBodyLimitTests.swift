@@ -61,7 +61,8 @@ struct ServerBodyLimitTests {
             let chunk = String(repeating: "a", count: 600)
             let hexLength = String(chunk.utf8.count, radix: 16)
             func request(chunks: Int) -> String {
-                var text = "POST /test/echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                var text =
+                    "POST /test/echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
                 for _ in 0..<chunks { text += "\(hexLength)\r\n\(chunk)\r\n" }
                 return text + "0\r\n\r\n"
             }

@@ -19,10 +19,12 @@ struct ServerConfigurationTests {
         #expect(try make("https://Op.Example.com").issuerHost.lowercased() == "op.example.com")
     }
 
-    @Test("issuer: https only, no query, no fragment, no user-info, needs a host", arguments: [
-        "http://op.example.com", "https://op.example.com?x=1", "https://op.example.com/#frag",
-        "https://user@op.example.com", "https://", "op.example.com", "", "https://op.example.com/a b",
-    ])
+    @Test(
+        "issuer: https only, no query, no fragment, no user-info, needs a host",
+        arguments: [
+            "http://op.example.com", "https://op.example.com?x=1", "https://op.example.com/#frag",
+            "https://user@op.example.com", "https://", "op.example.com", "", "https://op.example.com/a b",
+        ])
     func rejections(issuer: String) {
         #expect(throws: ServerConfiguration.ConfigurationError.self) { try make(issuer) }
     }
@@ -30,10 +32,15 @@ struct ServerConfigurationTests {
     @Test("defaults: 64 KiB body limit; port and limit validated")
     func limits() throws {
         #expect(ServerConfiguration.defaultMaxRequestBodyBytes == 65_536)
-        let configuration = try ServerConfiguration(issuer: "https://op", certificateChainPath: "c", privateKeyPath: "k")
+        let configuration = try ServerConfiguration(
+            issuer: "https://op", certificateChainPath: "c", privateKeyPath: "k")
         #expect(configuration.maxRequestBodyBytes == 65_536)
         #expect(configuration.clientCAPath == nil)
-        #expect(throws: ServerConfiguration.ConfigurationError.invalidPort(70_000)) { try make("https://op", port: 70_000) }
-        #expect(throws: ServerConfiguration.ConfigurationError.invalidMaxRequestBodyBytes(0)) { try make("https://op", maxBody: 0) }
+        #expect(throws: ServerConfiguration.ConfigurationError.invalidPort(70_000)) {
+            try make("https://op", port: 70_000)
+        }
+        #expect(throws: ServerConfiguration.ConfigurationError.invalidMaxRequestBodyBytes(0)) {
+            try make("https://op", maxBody: 0)
+        }
     }
 }

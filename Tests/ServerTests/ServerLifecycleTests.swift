@@ -9,9 +9,9 @@ import ServiceLifecycle
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 @Suite("Server: start, bound port, graceful stop, refusal of unsafe TLS material")
@@ -33,7 +33,9 @@ struct ServerLifecycleTests {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         #expect(result != 0)
     }
@@ -55,7 +57,7 @@ struct ServerLifecycleTests {
         let port = await iterator.next()
         #expect((port ?? 0) > 0)
         task.cancel()
-        _ = await task.result   // returns: the server stopped
+        _ = await task.result  // returns: the server stopped
     }
 
     @Test("OPServer refuses a server key that group/others can read")

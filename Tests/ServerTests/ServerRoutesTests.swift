@@ -58,7 +58,8 @@ struct ServerRoutesTests {
                     #expect(
                         json["token_endpoint_auth_methods_supported"] as? [String]
                             == ["private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"])
-                    #expect(json["token_endpoint_auth_signing_alg_values_supported"] as? [String] == ["PS256", "ES256"])
+                    #expect(
+                        json["token_endpoint_auth_signing_alg_values_supported"] as? [String] == ["PS256", "ES256"])
                     #expect(json["id_token_signing_alg_values_supported"] as? [String] == ["PS256", "ES256"])
                     #expect(json["subject_types_supported"] as? [String] == ["public"])
                     #expect(json["scopes_supported"] as? [String] == ["openid"])
@@ -139,7 +140,8 @@ struct ServerRoutesTests {
             try await server.withClient { client in
                 for path in ["/health/live", "/jwks", "/.well-known/openid-configuration", "/no/such/route"] {
                     let response = try await client.get(path)
-                    #expect(response.headers[.strictTransportSecurity] == "max-age=31536000; includeSubDomains", "\(path)")
+                    #expect(
+                        response.headers[.strictTransportSecurity] == "max-age=31536000; includeSubDomains", "\(path)")
                     #expect(response.headers[.xContentTypeOptions] == "nosniff", "\(path)")
                 }
             }
@@ -183,7 +185,8 @@ struct ServerDecodingErrorTests {
         try await withRunningOPServer(extraRoutes: Self.formRoute) { server in
             try await server.withClient { client in
                 let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
-                let ok = try await client.post("/test/form", headers: formHeaders, body: ByteBuffer(string: "client_id=c1"))
+                let ok = try await client.post(
+                    "/test/form", headers: formHeaders, body: ByteBuffer(string: "client_id=c1"))
                 #expect(ok.status == .ok)
                 #expect(ok.text == "c1")
                 let duplicate = try await client.post(
@@ -191,7 +194,8 @@ struct ServerDecodingErrorTests {
                 #expect(duplicate.status == .badRequest)
                 #expect(try duplicate.jsonObject()["error"] as? String == "invalid_request")
                 let json = try await client.post(
-                    "/test/json", headers: [.contentType: "application/json"], body: ByteBuffer(string: "{\"client_id\":"))
+                    "/test/json", headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: "{\"client_id\":"))
                 #expect(json.status == .badRequest)
                 #expect(try json.jsonObject()["error"] as? String == "invalid_request")
             }

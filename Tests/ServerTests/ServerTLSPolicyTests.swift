@@ -29,7 +29,9 @@ struct ServerTLSPolicyTests {
     @Test("TLS 1.2 with a BCP 195 recommended suite is accepted")
     func tls12RecommendedSuite() async throws {
         try await withRunningOPServer { server in
-            for suite in [NIOTLSCipher.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384] {
+            for suite in [
+                NIOTLSCipher.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            ] {
                 let tls = try server.clientTLS {
                     $0.maximumTLSVersion = .tlsv12
                     $0.cipherSuiteValues = [suite]
@@ -59,8 +61,8 @@ struct ServerTLSPolicyTests {
     func weakSuitesRefused() async throws {
         try await withRunningOPServer { server in
             let weak: [NIOTLSCipher] = [
-                .TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,   // would match the server's P-256 certificate
-                .TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,     // "ECDHE-RSA-AES128-SHA"
+                .TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,  // would match the server's P-256 certificate
+                .TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,  // "ECDHE-RSA-AES128-SHA"
                 .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,  // BCP 195 allowed, not FAPI recommended
             ]
             for suite in weak {
@@ -86,11 +88,15 @@ struct ServerTLSPolicyTests {
         #expect(tls.certificateVerification == .optionalVerification)
         #expect(
             Set(tls.cipherSuites.split(separator: ":").map(String.init))
-                == ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-                    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"])
+                == [
+                    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                ])
     }
 
-    @Test("a self-signed client certificate is accepted at TLS and seen by the handler", arguments: [TLSVersion.tlsv12, .tlsv13])
+    @Test(
+        "a self-signed client certificate is accepted at TLS and seen by the handler",
+        arguments: [TLSVersion.tlsv12, .tlsv13])
     func peerCertificatePresented(version: TLSVersion) async throws {
         let client = try SelfSignedClientCertificate()
         try await withRunningOPServer(extraRoutes: Self.peerCertificateRoute) { server in

@@ -15,9 +15,9 @@ import Testing
 import X509
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A fresh directory path under the system temp directory, removed by `cleanup()`.
@@ -82,7 +82,8 @@ struct RunningOPServer: Sendable {
             timeout: .seconds(20),
             serverName: "localhost"
         )
-        return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: configuration, operation: operation)
+        return try await TestClient.withClient(
+            host: "127.0.0.1", port: port, configuration: configuration, operation: operation)
     }
 
     /// Sends raw HTTP/1.1 bytes over TLS and returns everything the server sends until it closes.
@@ -103,7 +104,7 @@ struct RunningOPServer: Sendable {
                 for try await chunk in inbound {
                     response += String(buffer: chunk)
                 }
-            } catch where !response.isEmpty {
+            } catch  where !response.isEmpty {
                 // An unclean TLS shutdown after the full response is not what these tests check.
             }
             return response
@@ -144,7 +145,8 @@ func withRunningOPServer<Value: Sendable>(
     )
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let group = ServiceGroup(
-        configuration: .init(services: [PortReportingService(server: server, continuation: continuation)], logger: logger)
+        configuration: .init(
+            services: [PortReportingService(server: server, continuation: continuation)], logger: logger)
     )
     return try await withThrowingTaskGroup(of: Value?.self) { tasks in
         tasks.addTask {
@@ -155,7 +157,8 @@ func withRunningOPServer<Value: Sendable>(
         guard let port = await iterator.next() else {
             throw CancellationError()
         }
-        let running = RunningOPServer(port: port, material: material, signingKey: signingKey, configuration: configuration)
+        let running = RunningOPServer(
+            port: port, material: material, signingKey: signingKey, configuration: configuration)
         let result: Value
         do {
             result = try await body(running)

@@ -89,7 +89,13 @@ struct FastRandom: RandomNumberGenerator {
                     continue
                 }
                 let nibble: UInt64
-                if i < 16 { nibble = a & 15; a >>= 4 } else { nibble = b & 15; b >>= 4 }
+                if i < 16 {
+                    nibble = a & 15
+                    a >>= 4
+                } else {
+                    nibble = b & 15
+                    b >>= 4
+                }
                 buffer[position] = hex[Int(nibble)]
                 i += 1
             }

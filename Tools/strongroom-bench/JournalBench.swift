@@ -1,10 +1,10 @@
 import ArgumentParser
 import Crypto
+import Events
 import Foundation
 import Journal
 import Ledger
 import Logging
-import Events
 import Synchronization
 
 /// `strongroom-bench journal`: W concurrent writers append N events through the Ledger.
@@ -59,7 +59,8 @@ struct JournalBench: AsyncParsableCommand {
         let raw = Double(stats.rawBytes - startStats.rawBytes)
         let stored = Double(stats.storedBytes - startStats.storedBytes)
         let batches = stats.batches - startStats.batches
-        print("writers=\(writers) in_flight_per_writer=\(inFlight) durability=\(durability) projection=\(!noProjection)")
+        print(
+            "writers=\(writers) in_flight_per_writer=\(inFlight) durability=\(durability) projection=\(!noProjection)")
         print(
             "events=\(eventCount) commands=\(histograms.total) batches=\(batches) syncs=\(stats.syncs) seconds=\(String(format: "%.3f", seconds)) events_per_batch=\(batches == 0 ? 0 : eventCount / batches)"
         )
@@ -76,7 +77,9 @@ struct JournalBench: AsyncParsableCommand {
 
     /// One writer: `inFlight` sequential submitters, each awaiting its command's durable
     /// acknowledgement before building the next, until the shared target is reached.
-    static func writer(index: Int, ledger: Ledger, appended: SharedCounter, target: Int, inFlight: Int) async throws
+    static func writer(
+        index: Int, ledger: Ledger, appended: SharedCounter, target: Int, inFlight: Int
+    ) async throws
         -> LatencyHistogram
     {
         try await withThrowingTaskGroup(of: LatencyHistogram.self) { group in

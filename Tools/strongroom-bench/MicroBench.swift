@@ -17,14 +17,17 @@ struct MicroBench: AsyncParsableCommand {
     @Option(help: "Events per stage.") var events: Int = 200_000
     @Flag(help: "Only the projection stage (for profiling).") var onlyProjection = false
 
-    func projectionStage(_ pool: [NewEvent], now: Int64, measure: (String, Int, () throws -> Void) throws -> Void) throws {
+    func projectionStage(
+        _ pool: [NewEvent], now: Int64, measure: (String, Int, () throws -> Void) throws -> Void
+    ) throws {
         let link = ChainLink(bytes: [UInt8](repeating: 1, count: 32))
         for perTransaction in [500, 5_000] {
             let inputs = pool.enumerated().map { i, e in
                 ProjectionInput.event(
                     RecordedEvent(
                         envelope: EventEnvelope(
-                            sequence: UInt64(i + 1), timeMicros: now, type: e.body.type, schemaVersion: 1, stream: e.stream,
+                            sequence: UInt64(i + 1), timeMicros: now, type: e.body.type, schemaVersion: 1,
+                            stream: e.stream,
                             actor: e.actor, correlation: e.correlation), body: e.body))
             }
             try ProjectionStore.remove(path: dataDir + "/p\(perTransaction).sqlite")
@@ -46,7 +49,9 @@ struct MicroBench: AsyncParsableCommand {
             let start = DispatchTime.now().uptimeNanoseconds
             try body()
             let ns = Double(DispatchTime.now().uptimeNanoseconds - start) / Double(n)
-            print("\(label.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%8.2f", ns / 1000)) µs/event")
+            print(
+                "\(label.padding(toLength: 44, withPad: " ", startingAt: 0)) \(String(format: "%8.2f", ns / 1000)) µs/event"
+            )
         }
         var pool: [NewEvent] = []
         measure("generate OP-shaped events (bench only)", events) {
@@ -74,7 +79,8 @@ struct MicroBench: AsyncParsableCommand {
         var logger = Logger(label: "micro")
         logger.logLevel = .error
         let writer = try JournalWriter.open(
-            dataDirectory: dataDir, options: JournalOptions(durability: .none), signer: P256CheckpointSigner(privateKey: .init()),
+            dataDirectory: dataDir, options: JournalOptions(durability: .none),
+            signer: P256CheckpointSigner(privateKey: .init()),
             logger: logger, nowMicros: now)
         for batchSize in [16, 128, 1024] {
             let records = bodies.map { NewRecord(kind: .event, timeMicros: now, body: $0) }
@@ -89,7 +95,8 @@ struct MicroBench: AsyncParsableCommand {
                     i += batchSize
                 }
             }
-            print("    compression ratio at \(batchSize)/batch: \(String(format: "%.2f", Double(raw) / Double(stored)))")
+            print(
+                "    compression ratio at \(batchSize)/batch: \(String(format: "%.2f", Double(raw) / Double(stored)))")
         }
         let ts = DispatchTime.now().uptimeNanoseconds
         var syncs = 0

@@ -6,7 +6,8 @@ import Projection
 /// `strongroom-bench replay`: rebuilds the projection of a journal into a new file.
 struct ReplayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "replay", abstract: "Rebuild the projection of DIR's journal into a fresh SQLite file and time it.")
+        commandName: "replay", abstract: "Rebuild the projection of DIR's journal into a fresh SQLite file and time it."
+    )
 
     @Option(help: "Data directory holding a journal.") var dataDir: String
 

@@ -56,13 +56,18 @@ struct FlowGenerator {
                 scope: random.pick(scopes), redirectURI: "https://\(client).example.com/callback",
                 codeChallenge: random.identifier(43), codeChallengeMethod: "S256", state: random.identifier(24),
                 nonce: random.identifier(24), dpopJKT: clientJKT, requestObject: nil)
-            return [NewEvent(stream: .interaction(interaction), actor: .client(client), correlation: correlation(), body: .parPushed(e))]
+            return [
+                NewEvent(
+                    stream: .interaction(interaction), actor: .client(client), correlation: correlation(),
+                    body: .parPushed(e))
+            ]
         case 1:
             grant = TimeOrderedID.make(timeMicros: now, using: &random)
             codeID = TimeOrderedID.make(timeMicros: now, using: &random)
             let scope = random.pick(scopes)
             let g = GrantCreated(
-                grantID: grant, clientID: client, subject: subject, scopes: scope.split(separator: " ").map(String.init),
+                grantID: grant, clientID: client, subject: subject,
+                scopes: scope.split(separator: " ").map(String.init),
                 authorizationDetails: nil)
             let c = CodeIssued(
                 clientID: client, subject: subject, grantID: grant, codeID: codeID, codeHash: random.identifier(43),
@@ -72,16 +77,23 @@ struct FlowGenerator {
             let corr = correlation()
             return [
                 NewEvent(stream: .grant(grant), actor: .subject(subject), correlation: corr, body: .grantCreated(g)),
-                NewEvent(stream: .interaction(interaction), actor: .subject(subject), correlation: corr, body: .codeIssued(c)),
+                NewEvent(
+                    stream: .interaction(interaction), actor: .subject(subject), correlation: corr, body: .codeIssued(c)
+                ),
             ]
         default:
             let t = TokensIssued(
                 grantID: grant, clientID: client, subject: subject, grantType: "authorization_code",
-                accessTokenID: TimeOrderedID.make(timeMicros: now, using: &random), accessTokenHash: random.identifier(43),
+                accessTokenID: TimeOrderedID.make(timeMicros: now, using: &random),
+                accessTokenHash: random.identifier(43),
                 accessTokenExpiresAtMicros: now + 300_000_000,
-                refreshTokenID: TimeOrderedID.make(timeMicros: now, using: &random), refreshTokenHash: random.identifier(43), scope: random.pick(scopes), tokenType: "DPoP",
+                refreshTokenID: TimeOrderedID.make(timeMicros: now, using: &random),
+                refreshTokenHash: random.identifier(43), scope: random.pick(scopes), tokenType: "DPoP",
                 confirmation: Confirmation(jkt: clientJKT), codeID: codeID)
-            return [NewEvent(stream: .grant(grant), actor: .client(client), correlation: correlation(), body: .tokensIssued(t))]
+            return [
+                NewEvent(
+                    stream: .grant(grant), actor: .client(client), correlation: correlation(), body: .tokensIssued(t))
+            ]
         }
     }
 

@@ -66,9 +66,12 @@ struct _KeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     private func keyNotFound(_ key: any CodingKey) -> DecodingError {
-        DecodingError.keyNotFound(key, DecodingError.Context(
-            codingPath: codingPath,
-            debugDescription: "No value associated with key \"\(key.stringValue)\" (object at byte \(state.offset(node)))."))
+        DecodingError.keyNotFound(
+            key,
+            DecodingError.Context(
+                codingPath: codingPath,
+                debugDescription:
+                    "No value associated with key \"\(key.stringValue)\" (object at byte \(state.offset(node)))."))
     }
 
     /// The value node of `key`, or nil if absent or null.
@@ -194,9 +197,11 @@ struct _UnkeyedDecoding: UnkeyedDecodingContainer {
     private func current(_ type: Any.Type) throws -> Int {
         try state.checkValid()
         guard currentIndex < total else {
-            throw DecodingError.valueNotFound(type, DecodingError.Context(
-                codingPath: state.codingPath(to: node, appending: _EventJSONKey(intValue: currentIndex)),
-                debugDescription: "Unkeyed container is at end."))
+            throw DecodingError.valueNotFound(
+                type,
+                DecodingError.Context(
+                    codingPath: state.codingPath(to: node, appending: _EventJSONKey(intValue: currentIndex)),
+                    debugDescription: "Unkeyed container is at end."))
         }
         return cursor
     }

@@ -62,9 +62,10 @@ final class _EventJSONDecoderState {
                 let value = container.kind == .object ? child + 1 : child
                 let valueEnd = Int(nodes[value].next)
                 if target >= value, target < valueEnd {
-                    path.append(container.kind == .object
-                        ? _EventJSONKey(stringValue: stringValue(child))
-                        : _EventJSONKey(intValue: position))
+                    path.append(
+                        container.kind == .object
+                            ? _EventJSONKey(stringValue: stringValue(child))
+                            : _EventJSONKey(intValue: position))
                     current = value
                     continue descend
                 }
@@ -105,17 +106,24 @@ final class _EventJSONDecoderState {
         let path = codingPath(to: node)
         let kind = nodes[node].kind
         if kind == .null {
-            return DecodingError.valueNotFound(type, DecodingError.Context(
-                codingPath: path, debugDescription: "Expected \(type) value but found null instead (byte \(offset(node)))."))
+            return DecodingError.valueNotFound(
+                type,
+                DecodingError.Context(
+                    codingPath: path,
+                    debugDescription: "Expected \(type) value but found null instead (byte \(offset(node)))."))
         }
-        return DecodingError.typeMismatch(type, DecodingError.Context(
-            codingPath: path,
-            debugDescription: "Expected to decode \(type) but found \(describe(kind)) instead (byte \(offset(node)))."))
+        return DecodingError.typeMismatch(
+            type,
+            DecodingError.Context(
+                codingPath: path,
+                debugDescription:
+                    "Expected to decode \(type) but found \(describe(kind)) instead (byte \(offset(node)))."))
     }
 
     func dataCorrupted(_ node: Int, _ why: String) -> DecodingError {
-        DecodingError.dataCorrupted(DecodingError.Context(
-            codingPath: codingPath(to: node), debugDescription: "\(why) (byte \(offset(node)))."))
+        DecodingError.dataCorrupted(
+            DecodingError.Context(
+                codingPath: codingPath(to: node), debugDescription: "\(why) (byte \(offset(node)))."))
     }
 
     // MARK: Keys

@@ -10,7 +10,7 @@ struct _JSONNode {
     }
 
     static let hasEscapes: UInt8 = 1  // string: contains backslash escapes
-    static let isInteger: UInt8 = 2   // number: no fraction, no exponent
+    static let isInteger: UInt8 = 2  // number: no fraction, no exponent
 
     var kind: Kind
     var flags: UInt8 = 0
@@ -61,9 +61,10 @@ struct _JSONTapeBuilder {
             nodeCapacity = newCapacity
         }
         let index = nodeCount
-        (nodes + index).initialize(to: _JSONNode(
-            kind: kind, flags: flags, start: UInt32(truncatingIfNeeded: start),
-            end: UInt32(truncatingIfNeeded: end), next: UInt32(truncatingIfNeeded: index + 1)))
+        (nodes + index).initialize(
+            to: _JSONNode(
+                kind: kind, flags: flags, start: UInt32(truncatingIfNeeded: start),
+                end: UInt32(truncatingIfNeeded: end), next: UInt32(truncatingIfNeeded: index + 1)))
         nodeCount += 1
         return index
     }
@@ -259,14 +260,15 @@ struct _JSONTapeBuilder {
         guard at + 1 < length else { throw syntax("unterminated string", at: at) }
         switch input[at + 1] {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
-             UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             return at + 2
         case UInt8(ascii: "u"):
             let unit = try hex4(at: at + 2)
             switch unit {
             case 0xD800...0xDBFF:
                 guard at + 7 < length, input[at + 6] == UInt8(ascii: "\\"), input[at + 7] == UInt8(ascii: "u"),
-                      case 0xDC00...0xDFFF = try hex4(at: at + 8) else {
+                    case 0xDC00...0xDFFF = try hex4(at: at + 8)
+                else {
                     throw EventJSONError(.invalidUTF8, "high surrogate escape without a low surrogate", offset: at)
                 }
                 return at + 12
@@ -301,12 +303,20 @@ struct _JSONTapeBuilder {
         var high: UInt8 = 0xBF
         switch lead {
         case 0xC2...0xDF: size = 2
-        case 0xE0: size = 3; low = 0xA0
+        case 0xE0:
+            size = 3
+            low = 0xA0
         case 0xE1...0xEC, 0xEE...0xEF: size = 3
-        case 0xED: size = 3; high = 0x9F
-        case 0xF0: size = 4; low = 0x90
+        case 0xED:
+            size = 3
+            high = 0x9F
+        case 0xF0:
+            size = 4
+            low = 0x90
         case 0xF1...0xF3: size = 4
-        case 0xF4: size = 4; high = 0x8F
+        case 0xF4:
+            size = 4
+            high = 0x8F
         default: throw EventJSONError(.invalidUTF8, "invalid UTF-8 lead byte", offset: at)
         }
         guard at + size <= length else { throw EventJSONError(.invalidUTF8, "truncated UTF-8 sequence", offset: at) }
@@ -342,7 +352,9 @@ struct _JSONTapeBuilder {
                     let signature = keys[later].signature
                     for earlier in 0..<later
                     where keys[earlier].signature == signature || keys[earlier].signature == 0 || signature == 0 {
-                        if _sameKey(nodes, input, keys[earlier].key, keys[later].key) { throw duplicate(keys[later].key) }
+                        if _sameKey(nodes, input, keys[earlier].key, keys[later].key) {
+                            throw duplicate(keys[later].key)
+                        }
                     }
                 }
             }
@@ -416,7 +428,10 @@ func _bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ length:
     var offset = 0
     while offset &+ 8 <= length {
         if UnsafeRawPointer(a + offset).loadUnaligned(as: UInt64.self)
-            != UnsafeRawPointer(b + offset).loadUnaligned(as: UInt64.self) { return false }
+            != UnsafeRawPointer(b + offset).loadUnaligned(as: UInt64.self)
+        {
+            return false
+        }
         offset &+= 8
     }
     while offset < length {

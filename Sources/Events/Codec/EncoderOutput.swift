@@ -35,8 +35,10 @@ extension _EventJSONEncoderState {
 
     func writeNull() {
         reserve(4)
-        base[count] = UInt8(ascii: "n"); base[count + 1] = UInt8(ascii: "u")
-        base[count + 2] = UInt8(ascii: "l"); base[count + 3] = UInt8(ascii: "l")
+        base[count] = UInt8(ascii: "n")
+        base[count + 1] = UInt8(ascii: "u")
+        base[count + 2] = UInt8(ascii: "l")
+        base[count + 3] = UInt8(ascii: "l")
         count += 4
     }
 
@@ -44,13 +46,17 @@ extension _EventJSONEncoderState {
     func writeBool(_ value: Bool) {
         if value {
             reserve(4)
-            base[count] = UInt8(ascii: "t"); base[count + 1] = UInt8(ascii: "r")
-            base[count + 2] = UInt8(ascii: "u"); base[count + 3] = UInt8(ascii: "e")
+            base[count] = UInt8(ascii: "t")
+            base[count + 1] = UInt8(ascii: "r")
+            base[count + 2] = UInt8(ascii: "u")
+            base[count + 3] = UInt8(ascii: "e")
             count += 4
         } else {
             reserve(5)
-            base[count] = UInt8(ascii: "f"); base[count + 1] = UInt8(ascii: "a")
-            base[count + 2] = UInt8(ascii: "l"); base[count + 3] = UInt8(ascii: "s")
+            base[count] = UInt8(ascii: "f")
+            base[count + 1] = UInt8(ascii: "a")
+            base[count + 2] = UInt8(ascii: "l")
+            base[count + 3] = UInt8(ascii: "s")
             base[count + 4] = UInt8(ascii: "e")
             count += 5
         }
@@ -62,8 +68,14 @@ extension _EventJSONEncoderState {
         reserve(21)
         var digits = 1
         var probe = value
-        while probe >= 10 { probe /= 10; digits += 1 }
-        if negative { base[count] = UInt8(ascii: "-"); count += 1 }
+        while probe >= 10 {
+            probe /= 10
+            digits += 1
+        }
+        if negative {
+            base[count] = UInt8(ascii: "-")
+            count += 1
+        }
         var rest = value
         var position = count + digits - 1
         while position >= count {
@@ -146,7 +158,8 @@ extension _EventJSONEncoderState {
         // Find the first byte that needs escaping, 8 bytes at a time.
         var index = 0
         while index &+ 8 <= length {
-            let stops = _jsonEscapeMask(UInt64(littleEndian: UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)))
+            let stops = _jsonEscapeMask(
+                UInt64(littleEndian: UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)))
             if stops != 0 {
                 index &+= stops.trailingZeroBitCount >> 3
                 break
@@ -180,7 +193,8 @@ extension _EventJSONEncoderState {
         var runStart = firstEscape
         while index < length {
             if index &+ 8 <= length,
-               _jsonEscapeMask(UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)) == 0 {
+                _jsonEscapeMask(UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)) == 0
+            {
                 index &+= 8
                 continue
             }

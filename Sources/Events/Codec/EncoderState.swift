@@ -163,17 +163,19 @@ final class _EventJSONEncoderState {
         let current = frames[frame].kind
         if current == kind || (kind == .single && current == .singleDone) { return serial }
         guard current == .empty else {
-            record(EventJSONError(
-                .unsupported, "a value asked for a \(kind) container after using a \(current) container",
-                codingPath: codingPath(frame: frame)._eventJSONDescription))
+            record(
+                EventJSONError(
+                    .unsupported, "a value asked for a \(kind) container after using a \(current) container",
+                    codingPath: codingPath(frame: frame)._eventJSONDescription))
             return 0
         }
         switch kind {
         case .keyed, .unkeyed:
             guard depth < maxDepth else {
-                record(EventJSONError(
-                    .limitExceeded, "nesting deeper than \(maxDepth)",
-                    codingPath: codingPath(frame: frame)._eventJSONDescription))
+                record(
+                    EventJSONError(
+                        .limitExceeded, "nesting deeper than \(maxDepth)",
+                        codingPath: codingPath(frame: frame)._eventJSONDescription))
                 return 0
             }
             depth += 1
@@ -194,7 +196,8 @@ final class _EventJSONEncoderState {
 
     func record(_ error: any Error) {
         guard deferredError == nil else { return }
-        deferredError = error as? EventJSONError
+        deferredError =
+            error as? EventJSONError
             ?? EventJSONError(.unsupported, "\(error)")
     }
 

@@ -5,9 +5,9 @@
 // `Codable`, a number of seconds since the reference date.)
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 extension _EventJSONEncoderState {
@@ -121,7 +121,8 @@ func _base64Decode(_ text: String) -> Data? {
     var group = 0
     while group < utf8.count {
         let isLast = group + 4 == utf8.count
-        let padding = isLast ? (utf8[group + 3] == UInt8(ascii: "=") ? (utf8[group + 2] == UInt8(ascii: "=") ? 2 : 1) : 0) : 0
+        let padding =
+            isLast ? (utf8[group + 3] == UInt8(ascii: "=") ? (utf8[group + 2] == UInt8(ascii: "=") ? 2 : 1) : 0) : 0
         var bits: UInt32 = 0
         for offset in 0..<4 {
             if offset >= 4 - padding {

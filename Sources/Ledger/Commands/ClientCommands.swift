@@ -25,7 +25,10 @@ public struct RegisterClient: LedgerCommand {
         }
         let event = ClientRegistered(clientID: clientID, metadata: metadata, via: via)
         return Decision(
-            events: [NewEvent(stream: .client(clientID), actor: actor, correlation: correlation, body: .clientRegistered(event))],
+            events: [
+                NewEvent(
+                    stream: .client(clientID), actor: actor, correlation: correlation, body: .clientRegistered(event))
+            ],
             output: ())
     }
 }

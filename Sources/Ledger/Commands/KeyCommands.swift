@@ -11,8 +11,11 @@ public struct AddSigningKey: LedgerCommand {
     }
 
     public func decide(_ state: LiveState, _ context: DecisionContext) throws -> Decision<Void> {
-        guard state.signingKeys[event.kid] == nil else { throw LedgerRejection.conflict("key \(event.kid) already exists") }
-        return Decision(events: [NewEvent(stream: .key(event.kid), actor: actor, body: .signingKeyAdded(event))], output: ())
+        guard state.signingKeys[event.kid] == nil else {
+            throw LedgerRejection.conflict("key \(event.kid) already exists")
+        }
+        return Decision(
+            events: [NewEvent(stream: .key(event.kid), actor: actor, body: .signingKeyAdded(event))], output: ())
     }
 }
 
@@ -34,6 +37,7 @@ public struct RetireSigningKey: LedgerCommand {
         guard let status = state.signingKeys[kid] else { throw LedgerRejection.notFound("no key \(kid)") }
         guard status != .retired else { throw LedgerRejection.conflict("key \(kid) is already retired") }
         let event = SigningKeyRetired(kid: kid, reason: reason, publishUntilMicros: publishUntilMicros)
-        return Decision(events: [NewEvent(stream: .key(kid), actor: actor, body: .signingKeyRetired(event))], output: ())
+        return Decision(
+            events: [NewEvent(stream: .key(kid), actor: actor, body: .signingKeyRetired(event))], output: ())
     }
 }

@@ -20,6 +20,7 @@ public struct AddUser: LedgerCommand {
         guard !state.subjects.contains(event.subject) else {
             throw LedgerRejection.conflict("subject \(event.subject) already exists")
         }
-        return Decision(events: [NewEvent(stream: .user(event.subject), actor: actor, body: .userAdded(event))], output: ())
+        return Decision(
+            events: [NewEvent(stream: .user(event.subject), actor: actor, body: .userAdded(event))], output: ())
     }
 }

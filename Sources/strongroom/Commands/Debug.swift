@@ -8,7 +8,8 @@ import Ledger
 /// Hidden commands for the reliability tests (and `Tools/crash-loop.sh`).
 struct DebugCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "debug", abstract: "Test helpers.", shouldDisplay: false, subcommands: [WriteLoad.self, MakeFixture.self])
+        commandName: "debug", abstract: "Test helpers.", shouldDisplay: false,
+        subcommands: [WriteLoad.self, MakeFixture.self])
 
     /// Appends through the Ledger from several concurrent writers and prints `ack N` for every
     /// command whose events are durable — the line is printed only after the Ledger answered.
@@ -28,8 +29,19 @@ struct DebugCommand: AsyncParsableCommand {
             config.journal.segmentBytesLimit = UInt64(segmentKib) * 1024
             config.checkpointIntervalMicros = 200_000
             let ledger = try Ledger.open(configuration: config, signer: signer, logger: logger)
-            let start = try await ledger.projection.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM clients") } ?? 0
-            FileHandle.standardOutput.write(Data("ready \(start)\n".utf8))
+            // `ready N` reports how many clients the recovered projection holds; ids continue above the
+            // highest one registered, so ids taken by a killed run but never made durable are skipped.
+            let (registered, start) = try await ledger.projection.pool.read { db in
+                (
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM clients") ?? 0,
+                    try Int.fetchOne(
+                        db,
+                        sql:
+                            "SELECT COALESCE(MAX(CAST(substr(client_id, 6) AS INTEGER)) + 1, 0) FROM clients WHERE client_id LIKE 'load-%'"
+                    ) ?? 0
+                )
+            }
+            FileHandle.standardOutput.write(Data("ready \(registered)\n".utf8))
             let limit = count
             let out = AckPrinter()
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -37,9 +49,11 @@ struct DebugCommand: AsyncParsableCommand {
                     group.addTask {
                         var n = start + w
                         while limit == 0 || n < start + limit {
-                            let metadata = "{\"client_name\":\"load \(n)\",\"redirect_uris\":[\"https://tpp\(n).example.com/cb\"]}"
+                            let metadata =
+                                "{\"client_name\":\"load \(n)\",\"redirect_uris\":[\"https://tpp\(n).example.com/cb\"]}"
                             try await ledger.execute(
-                                RegisterClient(clientID: "load-\(n)", metadata: metadata, via: "cli", actor: .operator("load")))
+                                RegisterClient(
+                                    clientID: "load-\(n)", metadata: metadata, via: "cli", actor: .operator("load")))
                             out.ack(n)
                             n += writers
                         }
@@ -77,24 +91,35 @@ extension DebugCommand {
                 kids.append(key.kid)
                 let jwk = String(decoding: key.publicJWK.jsonBytes(), as: UTF8.self)
                 try await ledger.execute(
-                    AddSigningKey(SigningKeyAdded(kid: key.kid, algorithm: alg.rawValue, publicJWK: jwk, active: true), actor: .system))
+                    AddSigningKey(
+                        SigningKeyAdded(kid: key.kid, algorithm: alg.rawValue, publicJWK: jwk, active: true),
+                        actor: .system))
             }
             for name in ["alpha", "beta", "gamma"] {
-                let metadata = "{\"client_name\":\"TPP \(name)\",\"redirect_uris\":[\"https://\(name).example.com/cb\"],\"token_endpoint_auth_method\":\"private_key_jwt\"}"
-                try await ledger.execute(RegisterClient(clientID: "tpp-\(name)", metadata: metadata, via: "cli", actor: ops))
+                let metadata =
+                    "{\"client_name\":\"TPP \(name)\",\"redirect_uris\":[\"https://\(name).example.com/cb\"],\"token_endpoint_auth_method\":\"private_key_jwt\"}"
+                try await ledger.execute(
+                    RegisterClient(clientID: "tpp-\(name)", metadata: metadata, via: "cli", actor: ops))
             }
             try await ledger.execute(
-                UpdateClient(clientID: "tpp-alpha", metadata: "{\"client_name\":\"TPP Alpha Ltd\",\"redirect_uris\":[\"https://alpha.example.com/cb2\"],\"token_endpoint_auth_method\":\"private_key_jwt\"}", actor: ops))
+                UpdateClient(
+                    clientID: "tpp-alpha",
+                    metadata:
+                        "{\"client_name\":\"TPP Alpha Ltd\",\"redirect_uris\":[\"https://alpha.example.com/cb2\"],\"token_endpoint_auth_method\":\"private_key_jwt\"}",
+                    actor: ops))
             try await ledger.execute(RemoveClient(clientID: "tpp-beta", reason: "contract ended", actor: ops))
             for (i, user) in ["alice", "bob"].enumerated() {
                 try await ledger.execute(
                     AddUser(
                         UserAdded(
                             subject: "sub-\(i + 1)", username: user,
-                            passwordHash: "$scrypt$ln=15,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2g", sealedTOTPSeed: nil,
+                            passwordHash: "$scrypt$ln=15,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2g",
+                            sealedTOTPSeed: nil,
                             claims: "{\"name\":\"\(user.capitalized)\"}"), actor: ops))
             }
-            try await ledger.execute(RetireSigningKey(kid: kids[0], reason: "rotation", publishUntilMicros: 1_900_000_000_000_000, actor: ops))
+            try await ledger.execute(
+                RetireSigningKey(
+                    kid: kids[0], reason: "rotation", publishUntilMicros: 1_900_000_000_000_000, actor: ops))
             ledger.close()
             print("fixture written; journal key id \(signer.keyID)")
         }

@@ -53,7 +53,8 @@ struct JournalCommand: AsyncParsableCommand {
                 switch record.kind {
                 case .event:
                     let type = try record.body.withUnsafeBytes {
-                        try EventCodec.decodeEnvelope($0, sequence: record.sequence, timeMicros: record.timeMicros).envelope.type
+                        try EventCodec.decodeEnvelope($0, sequence: record.sequence, timeMicros: record.timeMicros)
+                            .envelope.type
                     }
                     byType[type, default: 0] += 1
                 case .checkpoint: byType["journal.checkpoint", default: 0] += 1

@@ -22,7 +22,9 @@ struct Replay: AsyncParsableCommand {
         let root = dataDir.resolved
         var untilMicros: Int64?
         if let untilTime {
-            guard let t = parseISO8601Micros(untilTime) else { throw ValidationError("--until-time is not ISO 8601: \(untilTime)") }
+            guard let t = parseISO8601Micros(untilTime) else {
+                throw ValidationError("--until-time is not ISO 8601: \(untilTime)")
+            }
             untilMicros = t
         }
         let limit = ProjectionRebuilder.Limit(untilSequence: untilSeq, untilTimeMicros: untilMicros)
@@ -32,12 +34,14 @@ struct Replay: AsyncParsableCommand {
         if let out {
             target = out
         } else if pointInTime {
-            target = root + "/projection-until-" + (untilSeq.map { "seq-\($0)" } ?? "time-\(untilMicros ?? 0)") + ".sqlite"
+            target =
+                root + "/projection-until-" + (untilSeq.map { "seq-\($0)" } ?? "time-\(untilMicros ?? 0)") + ".sqlite"
         } else {
             do {
                 lock = try DataDirectoryLock.acquire(dataDirectory: root)
             } catch JournalError.locked(_, let holder) {
-                throw CLIError("the server is running (\(holder)): stop it before replacing the live projection, or use --out")
+                throw CLIError(
+                    "the server is running (\(holder)): stop it before replacing the live projection, or use --out")
             }
             target = DataLayout(root: root).projection + ".replay"
         }

@@ -31,7 +31,9 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger()
         let layout = DataLayout(root: dataDir.resolved)
-        guard let mode = Durability(rawValue: durability) else { throw ValidationError("--durability must be fsync or none") }
+        guard let mode = Durability(rawValue: durability) else {
+            throw ValidationError("--durability must be fsync or none")
+        }
         let (host, port) = try parseListen(listen)
         let issuerURL = issuer ?? "https://localhost:\(port)"
 
@@ -53,7 +55,8 @@ struct Serve: AsyncParsableCommand {
         } catch let error as JournalError {
             logger.critical("refusing to start: the journal is damaged", metadata: ["error": "\(error)"])
             throw CLIError(
-                "refusing to start: \(error)\nRun `strongroom journal verify --data-dir \(layout.root)` and see Docs/operations.md.")
+                "refusing to start: \(error)\nRun `strongroom journal verify --data-dir \(layout.root)` and see Docs/operations.md."
+            )
         }
         if let torn = ledger.recoveryReport.tornTail {
             logger.warning("recovered from a crash: cut a torn journal tail", metadata: ["tail": "\(torn)"])
@@ -66,7 +69,9 @@ struct Serve: AsyncParsableCommand {
         } else if tlsCert != nil || tlsKey != nil {
             throw ValidationError("--tls-cert and --tls-key go together")
         } else {
-            guard let issuerHost = URL(string: issuerURL)?.host else { throw ValidationError("--issuer is not a URL: \(issuerURL)") }
+            guard let issuerHost = URL(string: issuerURL)?.host else {
+                throw ValidationError("--issuer is not a URL: \(issuerURL)")
+            }
             let material = try DevelopmentTLS.ensureMaterial(in: layout.tls, issuerHost: issuerHost)
             tls = (material.certificateChainPath, material.privateKeyPath, material.caCertificatePath)
         }
@@ -93,7 +98,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func parseListen(_ text: String) throws -> (String, Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
         else { throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8443") }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -110,7 +116,9 @@ struct Serve: AsyncParsableCommand {
             logger.notice("generated an OP signing key", metadata: ["kid": "\(key.kid)", "alg": "\(alg.rawValue)"])
         }
         keys = try store.allKeys()
-        let journaled = try await ledger.projection.pool.read { db in try Set(String.fetchAll(db, sql: "SELECT kid FROM signing_keys")) }
+        let journaled = try await ledger.projection.pool.read { db in
+            try Set(String.fetchAll(db, sql: "SELECT kid FROM signing_keys"))
+        }
         for key in keys where !journaled.contains(key.kid) {
             let jwk = String(decoding: key.publicJWK.jsonBytes(), as: UTF8.self)
             try await ledger.execute(
@@ -125,7 +133,8 @@ struct Serve: AsyncParsableCommand {
         let texts = try projection.pool.read { db in
             try String.fetchAll(
                 db,
-                sql: "SELECT public_jwk FROM signing_keys WHERE status != 'retired' OR publish_until_micros > ? ORDER BY added_micros, kid",
+                sql:
+                    "SELECT public_jwk FROM signing_keys WHERE status != 'retired' OR publish_until_micros > ? ORDER BY added_micros, kid",
                 arguments: [nowMicros])
         }
         return try texts.map { try JSONDecoder().decode(PublicJWK.self, from: Data($0.utf8)) }
