@@ -35,7 +35,7 @@ public final class Ledger: @unchecked Sendable {
         /// Most commands decided into one batch.
         public var batchCommandsMax = 4_096
         /// Batches written but not yet committed before the appender waits for the committer.
-        public var inFlightBatchesMax = 2
+        public var inFlightBatchesMax = 1
 
         /// Apply events to the SQLite projection (off only in the journal-alone benchmark).
         public var projectionEnabled = true
