@@ -1,33 +1,86 @@
 import Events
-import GRDB
 import Journal
 
-/// Turns one journal record into row changes. Uses only what the record says — never the clock —
-/// so that replay produces the same rows as live application.
-struct Applier {
-    let db: Database
+/// Turns journal records into row changes, inside the caller's transaction. Uses only what the
+/// record says — never the clock — so that replay produces the same rows as live application.
+///
+/// Statements are prepared lazily, once per transaction, and bound through the SQLite C API.
+final class Applier {
+    private let connection: OpaquePointer
+    private var statements: [Statement: SQLiteWriteStatement] = [:]
 
-    mutating func apply(_ input: ProjectionInput) throws {
+    init(connection: OpaquePointer) { self.connection = connection }
+
+    /// Every statement the projection runs, by name.
+    enum Statement: String {
+        case insertStreamEvent = "INSERT INTO event_streams (stream, sequence, type) VALUES (?, ?, ?)"
+        case insertCheckpoint =
+            "INSERT INTO checkpoints (sequence, covered_sequence, chain_head, key_id, time_micros) VALUES (?, ?, ?, ?, ?)"
+        case activateJournalKey =
+            "INSERT OR REPLACE INTO journal_keys (key_id, public_key_hex, status, announced_sequence, retired_sequence) VALUES (?, ?, 'active', ?, NULL)"
+        case retireJournalKey = "UPDATE journal_keys SET status = 'retired', retired_sequence = ? WHERE key_id = ?"
+        case insertSigningKey =
+            "INSERT OR REPLACE INTO signing_keys (kid, algorithm, public_jwk, status, added_micros) VALUES (?, ?, ?, ?, ?)"
+        case retireSigningKey =
+            "UPDATE signing_keys SET status = 'retired', retired_micros = ?, publish_until_micros = ?, retire_reason = ? WHERE kid = ?"
+        case insertClient =
+            "INSERT INTO clients (client_id, metadata, status, registered_via, registered_micros, updated_micros) VALUES (?, ?, 'active', ?, ?, ?)"
+        case updateClient = "UPDATE clients SET metadata = ?, updated_micros = ? WHERE client_id = ?"
+        case removeClient = "UPDATE clients SET status = 'removed', removed_reason = ?, updated_micros = ? WHERE client_id = ?"
+        case insertUser =
+            "INSERT INTO users (subject, username, password_hash, sealed_totp_seed, claims, added_micros) VALUES (?, ?, ?, ?, ?, ?)"
+        case insertPAR =
+            "INSERT INTO par_requests (request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt, pushed_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        case insertCode =
+            "INSERT INTO authorization_codes (code_id, code_hash, client_id, subject, grant_id, expires_micros, issued_sequence) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        case insertGrant =
+            "INSERT INTO grants (grant_id, client_id, subject, scopes, authorization_details, status, created_micros, last_used_micros) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)"
+        case insertToken =
+            "INSERT INTO tokens (token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)"
+        case redeemCode = "UPDATE authorization_codes SET redeemed_sequence = ? WHERE code_id = ?"
+        case useGrant = "UPDATE grants SET last_used_micros = ? WHERE grant_id = ?"
+        case revokeGrant =
+            "UPDATE grants SET status = 'revoked', revoked_micros = ?, revoked_by = ?, revoke_reason = ? WHERE grant_id = ?"
+        case revokeGrantTokens = "UPDATE tokens SET status = 'revoked' WHERE grant_id = ?"
+    }
+
+    private func statement(_ s: Statement) throws -> SQLiteWriteStatement {
+        if let prepared = statements[s] { return prepared }
+        let prepared = try SQLiteWriteStatement(connection: connection, sql: s.rawValue)
+        statements[s] = prepared
+        return prepared
+    }
+
+    func apply(_ input: ProjectionInput) throws {
         switch input {
         case .event(let event):
-            try run(
-                "INSERT INTO event_streams (stream, sequence, type) VALUES (?, ?, ?)",
-                [event.envelope.stream.rawValue, Int64(event.sequence), event.envelope.type])
+            let s = try statement(.insertStreamEvent)
+            s.bind(event.envelope.stream.rawValue)
+            s.bind(Int64(event.sequence))
+            s.bind(event.envelope.type)
+            try s.run()
             try apply(event.body, sequence: Int64(event.sequence), time: event.timeMicros)
         case .checkpoint(let sequence, let time, let c):
-            try run(
-                "INSERT INTO checkpoints (sequence, covered_sequence, chain_head, key_id, time_micros) VALUES (?, ?, ?, ?, ?)",
-                [Int64(sequence), Int64(c.coveredSequence), c.link.hex, c.keyID, time])
+            let s = try statement(.insertCheckpoint)
+            s.bind(Int64(sequence))
+            s.bind(Int64(c.coveredSequence))
+            s.bind(c.link.hex)
+            s.bind(c.keyID)
+            s.bind(time)
+            try s.run()
         case .journalKey(let sequence, _, let k):
             switch k.status {
             case .active:
-                try run(
-                    "INSERT OR REPLACE INTO journal_keys (key_id, public_key_hex, status, announced_sequence, retired_sequence) VALUES (?, ?, 'active', ?, NULL)",
-                    [k.keyID, k.publicKeyX963.hexString, Int64(sequence)])
+                let s = try statement(.activateJournalKey)
+                s.bind(k.keyID)
+                s.bind(k.publicKeyX963.hexString)
+                s.bind(Int64(sequence))
+                try s.run()
             case .retired:
-                try run(
-                    "UPDATE journal_keys SET status = 'retired', retired_sequence = ? WHERE key_id = ?",
-                    [Int64(sequence), k.keyID])
+                let s = try statement(.retireJournalKey)
+                s.bind(Int64(sequence))
+                s.bind(k.keyID)
+                try s.run()
             }
         }
     }
@@ -35,76 +88,126 @@ struct Applier {
     private func apply(_ body: EventBody, sequence: Int64, time: Int64) throws {
         switch body {
         case .signingKeyAdded(let e):
-            try run(
-                "INSERT OR REPLACE INTO signing_keys (kid, algorithm, public_jwk, status, added_micros) VALUES (?, ?, ?, ?, ?)",
-                [e.kid, e.algorithm, e.publicJWK, e.active ? "active" : "published", time])
+            let s = try statement(.insertSigningKey)
+            s.bind(e.kid)
+            s.bind(e.algorithm)
+            s.bind(e.publicJWK)
+            s.bind(e.active ? "active" : "published")
+            s.bind(time)
+            try s.run()
         case .signingKeyRetired(let e):
-            try run(
-                "UPDATE signing_keys SET status = 'retired', retired_micros = ?, publish_until_micros = ?, retire_reason = ? WHERE kid = ?",
-                [time, e.publishUntilMicros, e.reason, e.kid])
+            let s = try statement(.retireSigningKey)
+            s.bind(time)
+            s.bind(e.publishUntilMicros)
+            s.bind(e.reason)
+            s.bind(e.kid)
+            try s.run()
         case .clientRegistered(let e):
-            try run(
-                "INSERT INTO clients (client_id, metadata, status, registered_via, registered_micros, updated_micros) VALUES (?, ?, 'active', ?, ?, ?)",
-                [e.clientID, e.metadata, e.via, time, time])
+            let s = try statement(.insertClient)
+            s.bind(e.clientID)
+            s.bind(e.metadata)
+            s.bind(e.via)
+            s.bind(time)
+            s.bind(time)
+            try s.run()
         case .clientUpdated(let e):
-            try run(
-                "UPDATE clients SET metadata = ?, updated_micros = ? WHERE client_id = ?",
-                [e.metadata, time, e.clientID])
+            let s = try statement(.updateClient)
+            s.bind(e.metadata)
+            s.bind(time)
+            s.bind(e.clientID)
+            try s.run()
         case .clientRemoved(let e):
-            try run(
-                "UPDATE clients SET status = 'removed', removed_reason = ?, updated_micros = ? WHERE client_id = ?",
-                [e.reason, time, e.clientID])
+            let s = try statement(.removeClient)
+            s.bind(e.reason)
+            s.bind(time)
+            s.bind(e.clientID)
+            try s.run()
         case .userAdded(let e):
-            try run(
-                "INSERT INTO users (subject, username, password_hash, sealed_totp_seed, claims, added_micros) VALUES (?, ?, ?, ?, ?, ?)",
-                [e.subject, e.username, e.passwordHash, e.sealedTOTPSeed, e.claims, time])
+            let s = try statement(.insertUser)
+            s.bind(e.subject)
+            s.bind(e.username)
+            s.bind(e.passwordHash)
+            s.bind(e.sealedTOTPSeed)
+            s.bind(e.claims)
+            s.bind(time)
+            try s.run()
         case .parPushed(let e):
-            try run(
-                "INSERT INTO par_requests (request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt, pushed_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    e.requestID, e.requestURIHash, e.clientID, e.expiresAtMicros, e.scope, e.redirectURI, e.dpopJKT,
-                    sequence,
-                ])
+            let s = try statement(.insertPAR)
+            s.bind(e.requestID)
+            s.bind(e.requestURIHash)
+            s.bind(e.clientID)
+            s.bind(e.expiresAtMicros)
+            s.bind(e.scope)
+            s.bind(e.redirectURI)
+            s.bind(e.dpopJKT)
+            s.bind(sequence)
+            try s.run()
         case .codeIssued(let e):
-            try run(
-                "INSERT INTO authorization_codes (code_id, code_hash, client_id, subject, grant_id, expires_micros, issued_sequence) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [e.codeID, e.codeHash, e.clientID, e.subject, e.grantID, e.expiresAtMicros, sequence])
+            let s = try statement(.insertCode)
+            s.bind(e.codeID)
+            s.bind(e.codeHash)
+            s.bind(e.clientID)
+            s.bind(e.subject)
+            s.bind(e.grantID)
+            s.bind(e.expiresAtMicros)
+            s.bind(sequence)
+            try s.run()
         case .grantCreated(let e):
-            try run(
-                "INSERT INTO grants (grant_id, client_id, subject, scopes, authorization_details, status, created_micros, last_used_micros) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)",
-                [e.grantID, e.clientID, e.subject, e.scopes.joined(separator: " "), e.authorizationDetails, time, time])
+            let s = try statement(.insertGrant)
+            s.bind(e.grantID)
+            s.bind(e.clientID)
+            s.bind(e.subject)
+            s.bind(e.scopes.joined(separator: " "))
+            s.bind(e.authorizationDetails)
+            s.bind(time)
+            s.bind(time)
+            try s.run()
         case .tokensIssued(let e):
-            try run(
-                "INSERT INTO tokens (token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence) VALUES (?, ?, 'access', ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)",
-                [
-                    e.accessTokenID, e.accessTokenHash, e.grantID, e.clientID, e.subject, e.scope, e.tokenType,
-                    e.confirmation.jkt,
-                    e.confirmation.x5tS256, e.accessTokenExpiresAtMicros, sequence,
-                ])
+            try insertToken(
+                id: e.accessTokenID, hash: e.accessTokenHash, kind: "access", e, expires: e.accessTokenExpiresAtMicros,
+                sequence: sequence)
             if let refreshID = e.refreshTokenID, let refresh = e.refreshTokenHash {
-                try run(
-                    "INSERT INTO tokens (token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence) VALUES (?, ?, 'refresh', ?, ?, ?, ?, ?, ?, ?, NULL, 'active', ?)",
-                    [
-                        refreshID, refresh, e.grantID, e.clientID, e.subject, e.scope, e.tokenType, e.confirmation.jkt,
-                        e.confirmation.x5tS256, sequence,
-                    ])
+                try insertToken(id: refreshID, hash: refresh, kind: "refresh", e, expires: nil, sequence: sequence)
             }
             if let code = e.codeID {
-                try run("UPDATE authorization_codes SET redeemed_sequence = ? WHERE code_id = ?", [sequence, code])
+                let s = try statement(.redeemCode)
+                s.bind(sequence)
+                s.bind(code)
+                try s.run()
             }
-            try run("UPDATE grants SET last_used_micros = ? WHERE grant_id = ?", [time, e.grantID])
+            let s = try statement(.useGrant)
+            s.bind(time)
+            s.bind(e.grantID)
+            try s.run()
         case .grantRevoked(let e):
-            try run(
-                "UPDATE grants SET status = 'revoked', revoked_micros = ?, revoked_by = ?, revoke_reason = ? WHERE grant_id = ?",
-                [time, e.revokedBy, e.reason, e.grantID])
-            try run("UPDATE tokens SET status = 'revoked' WHERE grant_id = ?", [e.grantID])
+            let s = try statement(.revokeGrant)
+            s.bind(time)
+            s.bind(e.revokedBy)
+            s.bind(e.reason)
+            s.bind(e.grantID)
+            try s.run()
+            let t = try statement(.revokeGrantTokens)
+            t.bind(e.grantID)
+            try t.run()
         }
     }
 
-    @inline(__always)
-    private func run(_ sql: String, _ arguments: StatementArguments) throws {
-        let statement = try db.cachedStatement(sql: sql)
-        statement.setUncheckedArguments(arguments)
-        try statement.execute()
+    private func insertToken(id: String, hash: String, kind: String, _ e: TokensIssued, expires: Int64?, sequence: Int64)
+        throws
+    {
+        let s = try statement(.insertToken)
+        s.bind(id)
+        s.bind(hash)
+        s.bind(kind)
+        s.bind(e.grantID)
+        s.bind(e.clientID)
+        s.bind(e.subject)
+        s.bind(e.scope)
+        s.bind(e.tokenType)
+        s.bind(e.confirmation.jkt)
+        s.bind(e.confirmation.x5tS256)
+        s.bind(expires)
+        s.bind(sequence)
+        try s.run()
     }
 }

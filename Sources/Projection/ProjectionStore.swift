@@ -51,11 +51,15 @@ public enum ProjectionInput: Sendable {
 public enum ProjectionError: Error, CustomStringConvertible {
     case undecodable(sequence: UInt64, String)
     case outOfOrder(expected: UInt64, found: UInt64)
+    case sqlite(code: Int32, message: String, sql: String)
+    case noConnection
 
     public var description: String {
         switch self {
         case .undecodable(let s, let what): return "record \(s) (\(what)) does not decode"
         case .outOfOrder(let e, let f): return "projection expected sequence \(e), got \(f)"
+        case .sqlite(let code, let message, let sql): return "SQLite error \(code) (\(message)) in: \(sql)"
+        case .noConnection: return "the projection's database connection is closed"
         }
     }
 }
@@ -123,7 +127,8 @@ public final class ProjectionStore: Sendable {
         guard let last = inputs.last else { return }
         try pool.write { db in
             var state = try Self.readState(db)
-            var applier = Applier(db: db)
+            guard let connection = db.sqliteConnection else { throw ProjectionError.noConnection }
+            let applier = Applier(connection: connection)
             for input in inputs where input.sequence > state.lastSequence {
                 guard input.sequence == state.lastSequence + 1 else {
                     throw ProjectionError.outOfOrder(expected: state.lastSequence + 1, found: input.sequence)
