@@ -107,7 +107,8 @@ struct BatchBuilder {
 
     /// Frames `records` as one batch. Returns the header; the frame bytes are in `frame`.
     mutating func build(
-        records: [NewRecord], firstSequence: UInt64, previousLink: ChainLink, salt: [UInt8], compress: Bool = true
+        records: [NewRecord], firstSequence: UInt64, previousLink: ChainLink, salt: [UInt8], compress: Bool = true,
+        level: CompressionLevel = .fast
     ) -> BatchHeader {
         precondition(!records.isEmpty && records.count <= JournalLimits.batchRecordsMax)
         payload.removeAll(keepingCapacity: true)
@@ -134,7 +135,7 @@ struct BatchBuilder {
             }
         }
 
-        let useLZ4 = compress && payload.withUnsafeBytes { LZ4Block.compress($0, into: &compressed) }
+        let useLZ4 = compress && payload.withUnsafeBytes { LZ4Block.compress($0, into: &compressed, level: level) }
         let stored = useLZ4 ? compressed : payload
         var header = BatchHeader(
             storedLength: UInt32(stored.count), rawLength: UInt32(payload.count), codec: useLZ4 ? .lz4 : .none,

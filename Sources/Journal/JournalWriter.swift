@@ -15,6 +15,8 @@ public struct JournalOptions: Sendable {
     public var segmentBytesLimit: UInt64 = JournalLimits.segmentBytesDefault
     /// LZ4-compress batch payloads (off only to measure what compression buys).
     public var compress = true
+    /// LZ4 effort: `.fast` by default; `.high(level)` trades writer CPU for smaller segments.
+    public var compressionLevel: CompressionLevel = .fast
 
     public init(durability: Durability = .fsync, segmentBytesLimit: UInt64 = JournalLimits.segmentBytesDefault) {
         self.durability = durability
@@ -260,7 +262,7 @@ public final class JournalWriter {
     private func writeBatch(_ records: [NewRecord]) throws -> AppendedBatch {
         let header = builder.build(
             records: records, firstSequence: lastSequence + 1, previousLink: chainHead, salt: active.header.salt,
-            compress: options.compress)
+            compress: options.compress, level: options.compressionLevel)
         let offset = active.endOffset
         do {
             try builder.frame.withUnsafeBytes { try activeFile.write($0, at: offset) }

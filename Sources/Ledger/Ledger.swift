@@ -228,6 +228,13 @@ public final class Ledger: @unchecked Sendable {
         var records: [NewRecord] = []
         var decided: [NewEvent] = []
         while true {
+            // Wait for room downstream first, so that the batch takes everything that arrived meanwhile.
+            commitCondition.lock()
+            while commitItems.count >= configuration.inFlightBatchesMax && failureReason == nil {
+                commitCondition.wait()
+            }
+            commitCondition.unlock()
+
             queueCondition.lock()
             while queue.count == queueHead && !stopping && failureReason == nil {
                 appenderWaiting = true
@@ -248,12 +255,6 @@ public final class Ledger: @unchecked Sendable {
             }
             let done = stopping && available == take
             queueCondition.unlock()
-
-            commitCondition.lock()
-            while commitItems.count >= configuration.inFlightBatchesMax && failureReason == nil {
-                commitCondition.wait()
-            }
-            commitCondition.unlock()
 
             if let failed = failureReason {
                 for p in taken { p.fail(LedgerError.stopped(failed)) }

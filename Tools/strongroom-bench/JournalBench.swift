@@ -21,6 +21,7 @@ struct JournalBench: AsyncParsableCommand {
     @Flag(help: "Do not apply events to the SQLite projection (journal alone).") var noProjection = false
     @Option(help: "Durability: fsync or none.") var durability: String = "fsync"
     @Option(help: "Segment size limit in MiB.") var segmentMib: Int = 64
+    @Option(help: "LZ4 effort: fast, or hc-N for LZ4HC level N (2…12).") var compression: String = "fast"
 
     func run() async throws {
         var logger = Logger(label: "strongroom-bench")
@@ -31,6 +32,12 @@ struct JournalBench: AsyncParsableCommand {
         var config = Ledger.Configuration(dataDirectory: dataDir)
         config.journal = JournalOptions(durability: mode, segmentBytesLimit: UInt64(segmentMib) << 20)
         config.projectionEnabled = !noProjection
+        if compression != "fast" {
+            guard compression.hasPrefix("hc-"), let level = Int(compression.dropFirst(3)), (2...12).contains(level) else {
+                throw ValidationError("--compression fast|hc-N (N in 2…12)")
+            }
+            config.journal.compressionLevel = .high(level)
+        }
         let signer = P256CheckpointSigner(privateKey: P256.Signing.PrivateKey())
         let ledger = try Ledger.open(configuration: config, signer: signer, logger: logger)
         let startStats = ledger.statistics
@@ -60,7 +67,7 @@ struct JournalBench: AsyncParsableCommand {
         let stored = Double(stats.storedBytes - startStats.storedBytes)
         let batches = stats.batches - startStats.batches
         print(
-            "writers=\(writers) in_flight_per_writer=\(inFlight) durability=\(durability) projection=\(!noProjection)")
+            "writers=\(writers) in_flight_per_writer=\(inFlight) durability=\(durability) projection=\(!noProjection) compression=\(compression)")
         print(
             "events=\(eventCount) commands=\(histograms.total) batches=\(batches) syncs=\(stats.syncs) seconds=\(String(format: "%.3f", seconds)) events_per_batch=\(batches == 0 ? 0 : eventCount / batches)"
         )

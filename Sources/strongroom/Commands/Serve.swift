@@ -27,6 +27,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
     @Option(help: "PEM file of CAs trusted for tls_client_auth.") var clientCA: String?
     @Option(help: "Journal durability: fsync (default) or none (tests only).") var durability: String = "fsync"
+    @Option(help: "Journal compression: fast (LZ4, default) or hc-N (LZ4HC level N, 2…12: smaller, more CPU).")
+    var journalCompression: String = "fast"
 
     func run() async throws {
         let logger = makeLogger()
@@ -49,6 +51,11 @@ struct Serve: AsyncParsableCommand {
         let signer = try loadOrCreateJournalSigner(layout, logger: logger)
         var config = Ledger.Configuration(dataDirectory: layout.root)
         config.journal.durability = mode
+        if journalCompression != "fast" {
+            guard journalCompression.hasPrefix("hc-"), let level = Int(journalCompression.dropFirst(3)), (2...12).contains(level)
+            else { throw ValidationError("--journal-compression must be fast or hc-N with N in 2…12") }
+            config.journal.compressionLevel = .high(level)
+        }
         let ledger: Ledger
         do {
             ledger = try Ledger.open(configuration: config, signer: signer, logger: logger)
