@@ -15,7 +15,9 @@ public enum CompressionLevel: Sendable, Equatable {
 enum LZ4Block {
     /// Compresses `source` into `destination` (replacing its contents). Returns false when the
     /// compressed form would not be smaller, in which case the caller stores the bytes as they are.
-    static func compress(_ source: UnsafeRawBufferPointer, into destination: inout [UInt8], level: CompressionLevel = .fast)
+    static func compress(
+        _ source: UnsafeRawBufferPointer, into destination: inout [UInt8], level: CompressionLevel = .fast
+    )
         -> Bool
     {
         let bound = Int(LZ4_compressBound(Int32(source.count)))

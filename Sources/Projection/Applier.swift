@@ -26,7 +26,8 @@ final class Applier {
         case insertClient =
             "INSERT INTO clients (client_id, metadata, status, registered_via, registered_micros, updated_micros) VALUES (?, ?, 'active', ?, ?, ?)"
         case updateClient = "UPDATE clients SET metadata = ?, updated_micros = ? WHERE client_id = ?"
-        case removeClient = "UPDATE clients SET status = 'removed', removed_reason = ?, updated_micros = ? WHERE client_id = ?"
+        case removeClient =
+            "UPDATE clients SET status = 'removed', removed_reason = ?, updated_micros = ? WHERE client_id = ?"
         case insertUser =
             "INSERT INTO users (subject, username, password_hash, sealed_totp_seed, claims, added_micros) VALUES (?, ?, ?, ?, ?, ?)"
         case insertPAR =
@@ -192,7 +193,9 @@ final class Applier {
         }
     }
 
-    private func insertToken(id: String, hash: String, kind: String, _ e: TokensIssued, expires: Int64?, sequence: Int64)
+    private func insertToken(
+        id: String, hash: String, kind: String, _ e: TokensIssued, expires: Int64?, sequence: Int64
+    )
         throws
     {
         let s = try statement(.insertToken)

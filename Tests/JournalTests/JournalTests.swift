@@ -48,6 +48,28 @@ struct JournalTests {
         #expect(report.rawBytes > report.storedBytes)  // LZ4 per batch pays off
     }
 
+    @Test("LZ4HC-compressed batches are the same format: they verify and read back")
+    func highCompressionReadsBack() throws {
+        let dir = TempDirectory()
+        defer { dir.cleanup() }
+        var options = JournalOptions(durability: .fsync)
+        options.compressionLevel = .high(4)
+        let writer = try JournalWriter.open(
+            dataDirectory: dir.path, options: options, signer: makeSigner(), logger: testLogger, nowMicros: 1_000_000)
+        let records = (0..<200).map { eventRecord($0) }
+        try writer.sync(try writer.append(records))
+        try writer.close(nowMicros: 2_000_000)
+        let report = try JournalVerifier.verify(dataDirectory: dir.path)
+        #expect(report.events == 200)
+        #expect(report.rawBytes > report.storedBytes)
+        var bodies: [[UInt8]] = []
+        try JournalReader(dataDirectory: dir.path).forEach(from: 1) { r in
+            if r.kind == .event { bodies.append(r.body) }
+            return true
+        }
+        #expect(bodies == records.map(\.body))
+    }
+
     @Test("reopening continues the sequence and the chain")
     func reopenContinues() throws {
         let dir = TempDirectory()

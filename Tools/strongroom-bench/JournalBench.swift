@@ -33,7 +33,8 @@ struct JournalBench: AsyncParsableCommand {
         config.journal = JournalOptions(durability: mode, segmentBytesLimit: UInt64(segmentMib) << 20)
         config.projectionEnabled = !noProjection
         if compression != "fast" {
-            guard compression.hasPrefix("hc-"), let level = Int(compression.dropFirst(3)), (2...12).contains(level) else {
+            guard compression.hasPrefix("hc-"), let level = Int(compression.dropFirst(3)), (2...12).contains(level)
+            else {
                 throw ValidationError("--compression fast|hc-N (N in 2…12)")
             }
             config.journal.compressionLevel = .high(level)
@@ -67,7 +68,8 @@ struct JournalBench: AsyncParsableCommand {
         let stored = Double(stats.storedBytes - startStats.storedBytes)
         let batches = stats.batches - startStats.batches
         print(
-            "writers=\(writers) in_flight_per_writer=\(inFlight) durability=\(durability) projection=\(!noProjection) compression=\(compression)")
+            "writers=\(writers) in_flight_per_writer=\(inFlight) durability=\(durability) projection=\(!noProjection) compression=\(compression)"
+        )
         print(
             "events=\(eventCount) commands=\(histograms.total) batches=\(batches) syncs=\(stats.syncs) seconds=\(String(format: "%.3f", seconds)) events_per_batch=\(batches == 0 ? 0 : eventCount / batches)"
         )

@@ -112,7 +112,8 @@ struct JournalCommand: AsyncParsableCommand {
                 ]
                 switch record.kind {
                 case .event:
-                    let event = try EventCodec.decode(record.body, sequence: record.sequence, timeMicros: record.timeMicros)
+                    let event = try EventCodec.decode(
+                        record.body, sequence: record.sequence, timeMicros: record.timeMicros)
                     if let type, event.envelope.type != type { return true }
                     line["kind"] = "event"
                     line["type"] = event.envelope.type
@@ -124,13 +125,16 @@ struct JournalCommand: AsyncParsableCommand {
                     let payload = try EventCodec.payloadJSON(record.body)
                     line["payload"] = try JSONSerialization.jsonObject(with: Data(payload.utf8))
                 case .checkpoint:
-                    guard type == nil || type == "journal.checkpoint", let c = CheckpointRecord.decode(record.body) else { return true }
+                    guard type == nil || type == "journal.checkpoint", let c = CheckpointRecord.decode(record.body)
+                    else { return true }
                     line["kind"] = "checkpoint"
                     line["covered_sequence"] = c.coveredSequence
                     line["chain_link"] = c.link.hex
                     line["key_id"] = c.keyID
                 case .journalKey:
-                    guard type == nil || type == "journal.key", let k = JournalKeyRecord.decode(record.body) else { return true }
+                    guard type == nil || type == "journal.key", let k = JournalKeyRecord.decode(record.body) else {
+                        return true
+                    }
                     line["kind"] = "journal_key"
                     line["key_id"] = k.keyID
                     line["status"] = k.status == .active ? "active" : "retired"

@@ -52,7 +52,8 @@ struct Serve: AsyncParsableCommand {
         var config = Ledger.Configuration(dataDirectory: layout.root)
         config.journal.durability = mode
         if journalCompression != "fast" {
-            guard journalCompression.hasPrefix("hc-"), let level = Int(journalCompression.dropFirst(3)), (2...12).contains(level)
+            guard journalCompression.hasPrefix("hc-"), let level = Int(journalCompression.dropFirst(3)),
+                (2...12).contains(level)
             else { throw ValidationError("--journal-compression must be fast or hc-N with N in 2…12") }
             config.journal.compressionLevel = .high(level)
         }
