@@ -124,7 +124,7 @@ public final class Ledger: @unchecked Sendable {
     /// Decides `command`, and once its events are durable (and projected), returns its output or
     /// throws its rejection.
     public func execute<C: LedgerCommand>(_ command: C) async throws -> C.Output {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withUnsafeThrowingContinuation { continuation in
             let pending = TypedPending(command: command, continuation: continuation)
             if let failure = failureReason {
                 pending.fail(LedgerError.stopped(failure))
@@ -489,13 +489,21 @@ protocol PendingCommand: AnyObject, Sendable {
     func fail(_ error: any Error)
 }
 
+/// One command and its caller's continuation.
+///
+/// The continuation is resumed exactly once — by `answer()` (projector) or by `fail(_:)` (wherever the
+/// command is refused or the Ledger stops) — and each pending command is owned by exactly one stage
+/// at a time, handed over under a lock. That invariant is what makes the cheaper
+/// `UnsafeContinuation` safe here (measured ~3 % of the write path's CPU); `resumed` checks it in
+/// debug builds.
 final class TypedPending<C: LedgerCommand>: PendingCommand, @unchecked Sendable {
     let command: C
-    let continuation: CheckedContinuation<C.Output, any Error>
+    let continuation: UnsafeContinuation<C.Output, any Error>
     // Written by the appender, read by the committer after a lock hand-off.
     private var outcome: Result<C.Output, any Error>?
+    private var resumed = false
 
-    init(command: C, continuation: CheckedContinuation<C.Output, any Error>) {
+    init(command: C, continuation: UnsafeContinuation<C.Output, any Error>) {
         self.command = command
         self.continuation = continuation
     }
@@ -512,10 +520,16 @@ final class TypedPending<C: LedgerCommand>: PendingCommand, @unchecked Sendable 
     }
 
     func answer() {
+        assert(!resumed, "a ledger command was answered twice")
+        resumed = true
         continuation.resume(with: outcome ?? .failure(LedgerError.stopped("command was never decided")))
     }
 
-    func fail(_ error: any Error) { continuation.resume(throwing: error) }
+    func fail(_ error: any Error) {
+        assert(!resumed, "a ledger command was answered twice")
+        resumed = true
+        continuation.resume(throwing: error)
+    }
 }
 
 /// The OP's clock.
