@@ -1,3 +1,4 @@
+import Foundation
 import Events
 import Journal
 
@@ -18,7 +19,9 @@ public enum ProjectionRebuilder {
     public static let replayTransactionRecords = 8_192
 
     /// Applies every record after the store's last sequence number, up to `limit`, in transactions
-    /// of `replayTransactionRecords`. Returns the state reached.
+    /// of `replayTransactionRecords`. Reading and decoding run on a second thread, one chunk ahead of
+    /// the SQLite transactions (at most `replayChunksAhead` chunks in memory), so replay uses both
+    /// cores and its memory stays bounded whatever the journal's size. Returns the state reached.
     @discardableResult
     public static func catchUp(
         store: ProjectionStore, reader: JournalReader, limit: Limit = .none,
@@ -27,29 +30,47 @@ public enum ProjectionRebuilder {
         let start = try store.state().lastSequence
         let end = min(limit.untilSequence ?? reader.lastSequence, reader.lastSequence)
         guard end > start else { return try store.state() }
-        var pending: [ProjectionInput] = []
-        pending.reserveCapacity(replayTransactionRecords)
-        var head: ChainLink?
-        var applied: UInt64 = 0
-        try reader.forEachWithLink(from: start + 1, through: end) { record, link in
-            if let until = limit.untilTimeMicros, record.timeMicros > until { return false }
-            pending.append(try ProjectionInput(record: record))
-            head = link
-            if pending.count >= replayTransactionRecords {
-                try store.apply(pending, chainHead: link)
-                applied += UInt64(pending.count)
-                pending.removeAll(keepingCapacity: true)
-                progress(applied, end - start)
+        let pipe = ChunkPipe(capacity: replayChunksAhead)
+        let decoder = Thread {
+            do {
+                var pending: [ProjectionInput] = []
+                pending.reserveCapacity(replayTransactionRecords)
+                var head: ChainLink?
+                try reader.forEachWithLink(from: start + 1, through: end) { record, link in
+                    if let until = limit.untilTimeMicros, record.timeMicros > until { return false }
+                    pending.append(try ProjectionInput(record: record))
+                    head = link
+                    if pending.count >= replayTransactionRecords {
+                        guard pipe.put(.chunk(pending, link)) else { return false }
+                        pending = []
+                        pending.reserveCapacity(replayTransactionRecords)
+                    }
+                    return true
+                }
+                if let head, !pending.isEmpty { _ = pipe.put(.chunk(pending, head)) }
+                _ = pipe.put(.end)
+            } catch {
+                _ = pipe.put(.failed(error))
             }
-            return true
         }
-        if let head, !pending.isEmpty {
-            try store.apply(pending, chainHead: head)
-            applied += UInt64(pending.count)
-            progress(applied, end - start)
+        decoder.name = "strongroom-replay-decoder"
+        decoder.start()
+        defer { pipe.cancel() }
+        var applied: UInt64 = 0
+        while true {
+            switch pipe.take() {
+            case .chunk(let inputs, let head):
+                try store.apply(inputs, chainHead: head)
+                applied += UInt64(inputs.count)
+                progress(applied, end - start)
+            case .end: return try store.state()
+            case .failed(let error): throw error
+            }
         }
-        return try store.state()
     }
+
+    /// Decoded chunks the decoding thread may be ahead of the applying one.
+    public static let replayChunksAhead = 2
 
     /// Builds a fresh projection at `path` (which must not exist) from the whole journal, up to `limit`.
     public static func rebuild(
@@ -58,5 +79,49 @@ public enum ProjectionRebuilder {
     ) throws -> ProjectionState {
         let store = try ProjectionStore.open(path: path)
         return try catchUp(store: store, reader: reader, limit: limit, progress: progress)
+    }
+}
+
+/// A bounded hand-off between the replay's decoding thread and its applying thread.
+private final class ChunkPipe: @unchecked Sendable {
+    enum Item {
+        case chunk([ProjectionInput], ChainLink)
+        case end
+        case failed(any Error)
+    }
+
+    private let condition = NSCondition()
+    private var items: [Item] = []
+    private var cancelled = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room; false when the consumer has gone.
+    func put(_ item: Item) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= capacity && !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    func take() -> Item {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty { condition.wait() }
+        let item = items.removeFirst()
+        condition.broadcast()
+        return item
+    }
+
+    /// The consumer stops: a waiting producer gives up.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
     }
 }
