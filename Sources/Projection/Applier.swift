@@ -8,12 +8,18 @@ import Journal
 final class Applier {
     private let connection: OpaquePointer
     private var statements: [Statement: SQLiteWriteStatement] = [:]
+    private let streams: StreamIndexWriter
 
-    init(connection: OpaquePointer) { self.connection = connection }
+    init(connection: OpaquePointer) {
+        self.connection = connection
+        self.streams = StreamIndexWriter(connection: connection)
+    }
+
+    /// Writes rows still collected; call once, after the last `apply`, inside the transaction.
+    func finish() throws { try streams.flush() }
 
     /// Every statement the projection runs, by name.
     enum Statement: String {
-        case insertStreamEvent = "INSERT INTO event_streams (stream, sequence, type) VALUES (?, ?, ?)"
         case insertCheckpoint =
             "INSERT INTO checkpoints (sequence, covered_sequence, chain_head, key_id, time_micros) VALUES (?, ?, ?, ?, ?)"
         case activateJournalKey =
@@ -55,11 +61,7 @@ final class Applier {
     func apply(_ input: ProjectionInput) throws {
         switch input {
         case .event(let event):
-            let s = try statement(.insertStreamEvent)
-            s.bind(event.envelope.stream.rawValue)
-            s.bind(Int64(event.sequence))
-            s.bind(event.envelope.type)
-            try s.run()
+            try streams.add(stream: event.envelope.stream.rawValue, sequence: Int64(event.sequence), type: event.envelope.type)
             try apply(event.body, sequence: Int64(event.sequence), time: event.timeMicros)
         case .checkpoint(let sequence, let time, let c):
             let s = try statement(.insertCheckpoint)
@@ -212,5 +214,48 @@ final class Applier {
         s.bind(expires)
         s.bind(sequence)
         try s.run()
+    }
+}
+
+/// Collects `stream → sequence` rows during a transaction and writes them with multi-row `INSERT`s
+/// (`rowsPerStatement` at a time): one statement per 64 events instead of one per event.
+final class StreamIndexWriter {
+    static let rowsPerStatement = 64
+    private let connection: OpaquePointer
+    private var full: SQLiteWriteStatement?
+    private var rows: [(stream: String, sequence: Int64, type: String)] = []
+
+    init(connection: OpaquePointer) {
+        self.connection = connection
+        rows.reserveCapacity(Self.rowsPerStatement)
+    }
+
+    func add(stream: String, sequence: Int64, type: String) throws {
+        rows.append((stream, sequence, type))
+        if rows.count == Self.rowsPerStatement { try flush() }
+    }
+
+    /// Writes what is collected (call before the transaction commits).
+    func flush() throws {
+        guard !rows.isEmpty else { return }
+        let statement: SQLiteWriteStatement
+        if rows.count == Self.rowsPerStatement {
+            if full == nil { full = try SQLiteWriteStatement(connection: connection, sql: Self.sql(rows: rows.count)) }
+            statement = full!
+        } else {
+            statement = try SQLiteWriteStatement(connection: connection, sql: Self.sql(rows: rows.count))
+        }
+        for row in rows {
+            statement.bind(row.stream)
+            statement.bind(row.sequence)
+            statement.bind(row.type)
+        }
+        try statement.run()
+        rows.removeAll(keepingCapacity: true)
+    }
+
+    private static func sql(rows: Int) -> String {
+        "INSERT INTO event_streams (stream, sequence, type) VALUES "
+            + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
     }
 }

@@ -136,6 +136,7 @@ public final class ProjectionStore: Sendable {
                 try applier.apply(input)
                 state.lastSequence = input.sequence
             }
+            try applier.finish()
             let time: Int64
             switch last {
             case .event(let e): time = e.timeMicros
