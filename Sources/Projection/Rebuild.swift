@@ -16,7 +16,7 @@ public enum ProjectionRebuilder {
     }
 
     /// Records applied per SQLite transaction while replaying.
-    public static let replayTransactionRecords = 8_192
+    public static let replayTransactionRecords = 16_384
 
     /// Applies every record after the store's last sequence number, up to `limit`, in transactions
     /// of `replayTransactionRecords`. Reading and decoding run on a second thread, one chunk ahead of
@@ -70,7 +70,7 @@ public enum ProjectionRebuilder {
     }
 
     /// Decoded chunks the decoding thread may be ahead of the applying one.
-    public static let replayChunksAhead = 2
+    public static let replayChunksAhead = 1
 
     /// Builds a fresh projection at `path` (which must not exist) from the whole journal, up to `limit`.
     public static func rebuild(
