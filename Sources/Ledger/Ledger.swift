@@ -36,6 +36,9 @@ public final class Ledger: @unchecked Sendable {
         public var batchCommandsMax = 4_096
         /// Batches written but not yet committed before the appender waits for the committer.
         public var inFlightBatchesMax = 1
+        /// Commit cycles synced but not yet projected before the committer waits for the projector.
+        /// When the projector falls behind it takes them all in one transaction (cheaper per event).
+        public var projectorBacklogMax = 8
 
         /// Apply events to the SQLite projection (off only in the journal-alone benchmark).
         public var projectionEnabled = true
@@ -389,7 +392,7 @@ public final class Ledger: @unchecked Sendable {
             // Durable: hand over to the projector (which projects, then answers), so that the next
             // sync overlaps this projection.
             projectCondition.lock()
-            while projectItems.count >= configuration.inFlightBatchesMax && failureReason == nil {
+            while projectItems.count >= configuration.projectorBacklogMax && failureReason == nil {
                 projectCondition.wait()
             }
             projectItems.append(contentsOf: items)
