@@ -93,6 +93,18 @@ struct Serve: AsyncParsableCommand {
             isReady: { ledger.failureReason == nil },
             logger: logger)
         let journalKeyID = signer.keyID
+        // A Ledger that stopped after a journal failure cannot take commands any more: exit so that
+        // the supervisor restarts the process, which recovers the journal from disk.
+        let watchdog = Task.detached {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                if let reason = ledger.failureReason {
+                    logger.critical("the ledger stopped; exiting for a restart", metadata: ["reason": "\(reason)"])
+                    Foundation.exit(70)
+                }
+            }
+        }
+        defer { watchdog.cancel() }
         try await server.runService { boundPort in
             logger.notice(
                 "Strongroom is serving",
