@@ -17,6 +17,8 @@ public final class JournalReader: @unchecked Sendable {
         let header: SegmentHeader
         let batches: [IndexEntry]
         let lastSequence: UInt64
+        /// The file's size when the reader opened it: every batch it indexes ends within it.
+        let visibleBytes: UInt64
     }
 
     public let dataDirectory: String
@@ -37,12 +39,6 @@ public final class JournalReader: @unchecked Sendable {
         for (index, name) in names.enumerated() {
             let file = try SegmentFile.openReadOnly(journalDirectory + "/" + name)
             let header = try SegmentCatalog.readHeader(file, name: name)
-            if let first = segments.first?.header,
-                header.journalID != first.journalID || header.segmentNumber != UInt32(index)
-            {
-                try SegmentCatalog.checkContinuity(
-                    header: header, name: name, index: index, first: first, previous: previousInfo)
-            }
             let isLast = index == names.count - 1
             var info: SegmentInfo
             if !isLast,
@@ -69,7 +65,9 @@ public final class JournalReader: @unchecked Sendable {
             try SegmentCatalog.checkContinuity(
                 header: header, name: name, index: index, first: segments.first?.header, previous: previousInfo)
             segments.append(
-                Segment(name: name, file: file, header: header, batches: info.batches, lastSequence: info.lastSequence))
+                Segment(
+                    name: name, file: file, header: header, batches: info.batches, lastSequence: info.lastSequence,
+                    visibleBytes: try file.size()))
             previousInfo = info
         }
         self.segments = segments
@@ -91,11 +89,13 @@ public final class JournalReader: @unchecked Sendable {
         let end = min(through ?? lastSequence, lastSequence)
         guard from <= end, var position = locate(max(from, 1)) else { return }
         var stop = false
+        var previousLink: ChainLink?  // the link after the batch just read: the next one starts from it
         while !stop {
             let segment = segments[position.segment]
             let entry = segment.batches[position.batch]
             if entry.firstSequence > end { return }
-            try readBatch(segment: position.segment, batch: position.batch) { record, link in
+            previousLink = try readBatch(segment: position.segment, batch: position.batch, previousLink: previousLink) {
+                record, link in
                 if record.sequence < from { return }
                 if record.sequence > end || stop {
                     stop = true
@@ -116,7 +116,7 @@ public final class JournalReader: @unchecked Sendable {
         var i = 0
         while i < wanted.count {
             guard let position = locate(wanted[i]) else { break }
-            try readBatch(segment: position.segment, batch: position.batch) { record, _ in
+            try readBatch(segment: position.segment, batch: position.batch, previousLink: nil) { record, _ in
                 while i < wanted.count, wanted[i] < record.sequence { i += 1 }
                 if i < wanted.count, wanted[i] == record.sequence {
                     out.append(record)
@@ -164,8 +164,12 @@ public final class JournalReader: @unchecked Sendable {
         return nil
     }
 
-    /// Reads, checks and decodes one batch.
-    private func readBatch(segment s: Int, batch b: Int, _ visit: (JournalRecord, ChainLink) throws -> Void) throws {
+    /// Reads, checks and decodes one batch; returns the chain link after it. `previousLink` is the link
+    /// before it when the caller knows it (sequential reads), else it is read from the previous header.
+    @discardableResult
+    private func readBatch(
+        segment s: Int, batch b: Int, previousLink known: ChainLink?, _ visit: (JournalRecord, ChainLink) throws -> Void
+    ) throws -> ChainLink {
         let segment = segments[s]
         let entry = segment.batches[b]
         func corrupt(_ why: String) -> JournalError {
@@ -174,7 +178,9 @@ public final class JournalReader: @unchecked Sendable {
                     segment: segment.name, offset: entry.offset, sequence: entry.firstSequence, reason: why))
         }
         let previousLink: ChainLink
-        if b == 0 {
+        if let known, b > 0 {
+            previousLink = known
+        } else if b == 0 {
             previousLink = segment.header.previousLink
         } else {
             let head = try segment.file.read(count: BatchHeader.byteCount, at: segment.batches[b - 1].offset)
@@ -183,9 +189,9 @@ public final class JournalReader: @unchecked Sendable {
             }
             previousLink = h.lastLink
         }
-        let size = try segment.file.size()
         let outcome = try SegmentScanner.readFrame(
-            file: segment.file, at: entry.offset, fileSize: size, salt: segment.header.salt, depth: .records)
+            file: segment.file, at: entry.offset, fileSize: segment.visibleBytes, salt: segment.header.salt,
+            depth: .records)
         switch outcome {
         case .failure(let problem): throw corrupt(problem.description)
         case .success(let (header, frame)):
@@ -193,7 +199,7 @@ public final class JournalReader: @unchecked Sendable {
                 throw corrupt("index and batch disagree")
             }
             do {
-                _ = try frame.withUnsafeBytes { raw in
+                return try frame.withUnsafeBytes { raw in
                     try BatchDecoder.decodeRecords(header, frame: raw, previousLink: previousLink) { record, _, after in
                         try visit(record, after)
                     }

@@ -68,14 +68,16 @@ public enum JournalVerifier {
                 }
                 try visit(record)
             })
-        let last = scan.segments.last
+        guard let first = scan.segments.first, let last = scan.segments.last else {
+            throw JournalError.invalidArgument("no journal segment in \(journalDirectory)")
+        }
         return Report(
-            journalID: scan.segments.first?.header.journalID.description ?? "",
+            journalID: first.header.journalID.description,
             segments: scan.segments.count, batches: scan.segments.reduce(0) { $0 + $1.batches.count },
             records: scan.segments.reduce(0) { $0 + $1.recordCount }, events: events,
-            checkpoints: scan.tracker.checkpointsVerified, lastSequence: last?.lastSequence ?? 0,
+            checkpoints: scan.tracker.checkpointsVerified, lastSequence: last.lastSequence,
             lastCheckpointSequence: scan.tracker.lastCheckpointSequence,
-            chainHead: last?.lastLink ?? .genesis(journalID: .random()),
+            chainHead: last.lastLink,
             rawBytes: scan.segments.reduce(0) { $0 + $1.rawBytes },
             storedBytes: scan.segments.reduce(0) { $0 + $1.storedBytes },
             tornTail: scan.tornTail, activeKeyIDs: scan.tracker.activeKeys.keys.sorted())

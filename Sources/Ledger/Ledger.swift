@@ -116,7 +116,14 @@ public final class Ledger: @unchecked Sendable {
                 path: configuration.projectionPath, dataDirectory: configuration.dataDirectory,
                 journalLastSequence: journal.lastSequence, logger: logger)
             : try ProjectionStore.open(path: configuration.projectionPath)
-        let state = try LiveState.load(from: projection)
+        // The live state comes from the projection, which is caught up with the journal; without a
+        // projection (the journal-alone benchmark) it is folded from the journal's events instead, so
+        // that decisions never see less than the journal holds.
+        let state =
+            configuration.projectionEnabled
+            ? try LiveState.load(from: projection)
+            : try LiveState.fold(
+                JournalReader(dataDirectory: configuration.dataDirectory, limit: journal.lastSequence))
         let ledger = Ledger(
             configuration: configuration, journal: journal, projection: projection, state: state, clock: clock,
             logger: logger)

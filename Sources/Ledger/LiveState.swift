@@ -1,5 +1,6 @@
 import Events
 import GRDB
+import Journal
 import Projection
 
 /// The state the Ledger decides against. It changes only by `evolve(_:)` with events — the same
@@ -33,6 +34,19 @@ public struct LiveState: Sendable {
             // protocol commands that decide on it.
             break
         }
+    }
+
+    /// Evolves a state from every event of the journal.
+    static func fold(_ reader: JournalReader) throws -> LiveState {
+        var state = LiveState()
+        try reader.forEach(from: 1) { record in
+            if record.kind == .event {
+                state.evolve(
+                    try EventCodec.decode(record.body, sequence: record.sequence, timeMicros: record.timeMicros).body)
+            }
+            return true
+        }
+        return state
     }
 
     /// Loads the long-lived parts from the projection (which the Ledger has just caught up with the

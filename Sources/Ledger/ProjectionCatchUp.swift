@@ -30,11 +30,7 @@ enum ProjectionCatchUp {
         if let mismatch {
             logger.warning("rebuilding the projection from the journal", metadata: ["reason": "\(mismatch)"])
             try store.checkpointAndClose()
-            let fresh = path + ".rebuild"
-            try ProjectionStore.remove(path: fresh)
-            let rebuilt = try ProjectionStore.open(path: fresh)
-            try rebuilt.checkpointAndClose()
-            try ProjectionStore.swap(newPath: fresh, into: path)
+            try ProjectionStore.remove(path: path)
             store = try ProjectionStore.open(path: path)
         }
         let before = try store.state().lastSequence

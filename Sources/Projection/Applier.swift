@@ -61,7 +61,8 @@ final class Applier {
     func apply(_ input: ProjectionInput) throws {
         switch input {
         case .event(let event):
-            try streams.add(stream: event.envelope.stream.rawValue, sequence: Int64(event.sequence), type: event.envelope.type)
+            try streams.add(
+                stream: event.envelope.stream.rawValue, sequence: Int64(event.sequence), type: event.envelope.type)
             try apply(event.body, sequence: Int64(event.sequence), time: event.timeMicros)
         case .checkpoint(let sequence, let time, let c):
             let s = try statement(.insertCheckpoint)

@@ -1,5 +1,5 @@
-import Foundation
 import Events
+import Foundation
 import Journal
 
 /// Rebuilding and catching up a projection from the journal.

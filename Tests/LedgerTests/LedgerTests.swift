@@ -168,6 +168,30 @@ struct LedgerTests {
         lock.release()
     }
 
+    @Test("without a projection, decisions still see every journaled event (state folded from the journal)")
+    func liveStateWithoutProjection() async throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let signer = P256CheckpointSigner(privateKey: .init())
+        func open() throws -> (Ledger, DataDirectoryLock) {
+            let lock = try DataDirectoryLock.acquire(dataDirectory: dir.path)
+            var config = Ledger.Configuration(dataDirectory: dir.path)
+            config.projectionEnabled = false
+            return (try Ledger.open(configuration: config, signer: signer, logger: logger), lock)
+        }
+        var (ledger, lock) = try open()
+        try await ledger.execute(RegisterClient(clientID: "once", metadata: "{}", via: "cli", actor: .operator("ops")))
+        ledger.close()
+        lock.release()
+        (ledger, lock) = try open()
+        await #expect(throws: LedgerRejection.self) {
+            try await ledger.execute(
+                RegisterClient(clientID: "once", metadata: "{}", via: "cli", actor: .operator("ops")))
+        }
+        ledger.close()
+        lock.release()
+    }
+
     @Test("the queue is bounded: beyond its capacity commands are refused, not buffered")
     func boundedQueue() async throws {
         let dir = TempDir()
