@@ -76,7 +76,7 @@ public enum ProjectionError: Error, CustomStringConvertible {
 /// let state = try store.state()
 /// ```
 public final class ProjectionStore: Sendable {
-    /// SQLite page cache per connection (KiB): the writer's working set of B-tree pages.
+    /// SQLite page cache of the writer connection (KiB): its working set of B-tree pages.
     public static let pageCacheKiB = 65_536
     /// WAL pages between automatic checkpoints (4 KiB pages: ~64 MiB).
     public static let walCheckpointPages = 16_384
@@ -95,7 +95,11 @@ public final class ProjectionStore: Sendable {
             // The journal is the durable copy: no fsync per transaction (WAL + NORMAL syncs only at
             // WAL checkpoints), and checkpoints rarely (every ~64 MiB of WAL).
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -\(ProjectionStore.pageCacheKiB)")
+            // The writer's B-tree working set is large; readers (up to GRDB's reader count) keep SQLite's
+            // default ~2 MiB each, so memory stays bounded however many requests read at once.
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA cache_size = -\(ProjectionStore.pageCacheKiB)")
+            }
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         configuration.label = "projection"
