@@ -59,6 +59,28 @@ let package = Package(
             ]
         ),
 
+        // Protocol rules as small named checks (PAR, PKCE, client authentication, DPoP, mTLS,
+        // client metadata): pure functions over parsed input, each citing its requirement ID.
+        .target(
+            name: "OAuth",
+            dependencies: [
+                "JOSE",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+
+        // End-user authentication: password hashing (scrypt), RFC 6238 TOTP.
+        .target(
+            name: "Authn",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+
         // The single writer: commands -> decisions -> events; group commit; live state.
         .target(
             name: "Ledger",
@@ -117,6 +139,17 @@ let package = Package(
             dependencies: ["Ledger", "Journal", "Events", "Projection", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Journal", "Events"]),
+        .testTarget(
+            name: "OAuthTests",
+            dependencies: [
+                "OAuth", "JOSE",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .testTarget(name: "AuthnTests", dependencies: ["Authn"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
