@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "Ledger",
             dependencies: [
-                "Journal", "Events", "Projection",
+                "Journal", "Events", "Projection", "OAuth",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -19,6 +19,13 @@ public indirect enum EventBody: Sendable, Equatable {
     case grantCreated(GrantCreated)
     case tokensIssued(TokensIssued)
     case grantRevoked(GrantRevoked)
+    case authorizationRejected(AuthorizationRejected)
+    case userAuthenticated(UserAuthenticated)
+    case authenticationFailed(AuthenticationFailed)
+    case consentGiven(ConsentGiven)
+    case consentDenied(ConsentDenied)
+    case codeReused(CodeReused)
+    case tokenRevoked(TokenRevoked)
 
     /// The event type as journaled.
     public var type: String {
@@ -34,6 +41,13 @@ public indirect enum EventBody: Sendable, Equatable {
         case .grantCreated: return "grant.created"
         case .tokensIssued: return "token.issued"
         case .grantRevoked: return "grant.revoked"
+        case .authorizationRejected: return "authorization.rejected"
+        case .userAuthenticated: return "user.authenticated"
+        case .authenticationFailed: return "user.authentication_failed"
+        case .consentGiven: return "consent.given"
+        case .consentDenied: return "consent.denied"
+        case .codeReused: return "authorization.code_reused"
+        case .tokenRevoked: return "token.revoked"
         }
     }
 
@@ -44,6 +58,7 @@ public indirect enum EventBody: Sendable, Equatable {
     public static let allTypes = [
         "key.signing_added", "key.signing_retired", "client.registered", "client.updated", "client.removed",
         "user.added", "par.pushed", "authorization.code_issued", "grant.created", "token.issued", "grant.revoked",
+        "authorization.rejected", "user.authenticated", "user.authentication_failed", "consent.given", "consent.denied", "authorization.code_reused", "token.revoked",
     ]
 
     func encodePayload(into buffer: inout [UInt8]) throws {
@@ -60,6 +75,13 @@ public indirect enum EventBody: Sendable, Equatable {
         case .grantCreated(let p): try encoder.encode(p, into: &buffer)
         case .tokensIssued(let p): try encoder.encode(p, into: &buffer)
         case .grantRevoked(let p): try encoder.encode(p, into: &buffer)
+        case .authorizationRejected(let p): try encoder.encode(p, into: &buffer)
+        case .userAuthenticated(let p): try encoder.encode(p, into: &buffer)
+        case .authenticationFailed(let p): try encoder.encode(p, into: &buffer)
+        case .consentGiven(let p): try encoder.encode(p, into: &buffer)
+        case .consentDenied(let p): try encoder.encode(p, into: &buffer)
+        case .codeReused(let p): try encoder.encode(p, into: &buffer)
+        case .tokenRevoked(let p): try encoder.encode(p, into: &buffer)
         }
     }
 
@@ -80,6 +102,13 @@ public indirect enum EventBody: Sendable, Equatable {
         case "grant.created": return .grantCreated(try d.decode(GrantCreated.self, from: payload))
         case "token.issued": return .tokensIssued(try d.decode(TokensIssued.self, from: payload))
         case "grant.revoked": return .grantRevoked(try d.decode(GrantRevoked.self, from: payload))
+        case "authorization.rejected": return .authorizationRejected(try d.decode(AuthorizationRejected.self, from: payload))
+        case "user.authenticated": return .userAuthenticated(try d.decode(UserAuthenticated.self, from: payload))
+        case "user.authentication_failed": return .authenticationFailed(try d.decode(AuthenticationFailed.self, from: payload))
+        case "consent.given": return .consentGiven(try d.decode(ConsentGiven.self, from: payload))
+        case "consent.denied": return .consentDenied(try d.decode(ConsentDenied.self, from: payload))
+        case "authorization.code_reused": return .codeReused(try d.decode(CodeReused.self, from: payload))
+        case "token.revoked": return .tokenRevoked(try d.decode(TokenRevoked.self, from: payload))
         default: throw EventDecodingError.unknownType(type)
         }
     }

@@ -1,9 +1,18 @@
 import Events
+import Projection
 
 /// What a command's decision sees besides the state: the OP's clock, read once per batch.
 public struct DecisionContext: Sendable {
     /// Time of the events decided now (µs since the Unix epoch, never decreasing).
     public let nowMicros: Int64
+    /// Point reads of projected state (nil only in the journal-alone benchmark). What decisions
+    /// consumed or revoked since the projection last caught up is in `LiveState.protocolState`.
+    public let projection: ProjectionStore?
+
+    public init(nowMicros: Int64, projection: ProjectionStore?) {
+        self.nowMicros = nowMicros
+        self.projection = projection
+    }
 }
 
 /// A command's verdict: the events that record it, and what to answer once they are durable.

@@ -82,6 +82,10 @@ public final class Ledger: @unchecked Sendable {
     // Owned by the appender thread only.
     private var state: LiveState
     private var lastTimeMicros: Int64
+    private var decisionPass: UInt64 = 0
+    private var nextJTIEvictionMicros: Int64 = 0
+    /// The last decision pass the projector has applied (overlay entries up to it are pruned).
+    private let projectedPass = Atomic<UInt64>(0)
 
     private init(
         configuration: Configuration, journal: JournalWriter, projection: ProjectionStore, state: LiveState,
@@ -119,11 +123,19 @@ public final class Ledger: @unchecked Sendable {
         // The live state comes from the projection, which is caught up with the journal; without a
         // projection (the journal-alone benchmark) it is folded from the journal's events instead, so
         // that decisions never see less than the journal holds.
-        let state =
+        var state =
             configuration.projectionEnabled
             ? try LiveState.load(from: projection)
             : try LiveState.fold(
                 JournalReader(dataDirectory: configuration.dataDirectory, limit: journal.lastSequence))
+        if configuration.projectionEnabled {
+            // Seen `jti`s and TOTP steps are not projected: fold them from the journal's recent tail.
+            let from = try projection.checkpointSequence(
+                atOrBefore: clock.nowMicros() - LiveState.recentHistoryMicros)
+            try state.foldRecent(
+                JournalReader(dataDirectory: configuration.dataDirectory, limit: journal.lastSequence),
+                from: max(1, from))
+        }
         let ledger = Ledger(
             configuration: configuration, journal: journal, projection: projection, state: state, clock: clock,
             logger: logger)
@@ -274,13 +286,23 @@ public final class Ledger: @unchecked Sendable {
 
             let decideStart = clock.monotonicMicros()
             let now = nextTime()
-            let context = DecisionContext(nowMicros: now)
+            decisionPass += 1
+            let pass = decisionPass
+            if configuration.projectionEnabled {
+                state.protocolState.pruneOverlay(projectedPass: projectedPass.load(ordering: .acquiring))
+                if now >= nextJTIEvictionMicros {
+                    state.protocolState.evictExpiredJTIs(nowMicros: now)
+                    nextJTIEvictionMicros = now + 10_000_000
+                }
+            }
+            let context = DecisionContext(
+                nowMicros: now, projection: configuration.projectionEnabled ? projection : nil)
             records.removeAll(keepingCapacity: true)
             decided.removeAll(keepingCapacity: true)
             for pending in taken {
                 guard let items = pending.decide(state, context) else { continue }
                 for item in items {
-                    state.evolve(item.event.body)
+                    state.evolve(item.event.body, timeMicros: now, pass: configuration.projectionEnabled ? pass : nil)
                     do {
                         records.append(
                             NewRecord(
@@ -295,6 +317,7 @@ public final class Ledger: @unchecked Sendable {
 
             let writeStart = clock.monotonicMicros()
             var item = CommitItem(pendings: taken)
+            item.pass = pass
             do {
                 if !records.isEmpty {
                     let batch = try journal.append(records)
@@ -438,6 +461,7 @@ public final class Ledger: @unchecked Sendable {
                     }
                 }
             }
+            if let pass = items.last?.pass { projectedPass.store(pass, ordering: .releasing) }
             let answerStart = clock.monotonicMicros()
             commitCondition.lock()
             counters.projectMicros += UInt64(answerStart - projectStart)
@@ -483,6 +507,7 @@ struct CommitItem {
     var inputs: [ProjectionInput] = []
     var head: ChainLink?
     var lastSequence: UInt64 = 0
+    var pass: UInt64 = 0
     var events = 0
     var rawBytes = 0
     var storedBytes = 0

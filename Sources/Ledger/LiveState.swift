@@ -1,4 +1,5 @@
 import Events
+import Foundation
 import GRDB
 import Journal
 import Projection
@@ -15,11 +16,20 @@ public struct LiveState: Sendable {
     public internal(set) var usernames: [String: String] = [:]
     public internal(set) var subjects: Set<String> = []
     public internal(set) var signingKeys: [String: KeyStatus] = [:]
+    /// Pushed requests, codes, sessions, grants, refresh tokens, seen `jti`s.
+    public internal(set) var protocolState = ProtocolState()
+    /// Sealed TOTP seeds are not needed to decide; whether a subject has one is.
+    public internal(set) var subjectsWithTOTP: Set<String> = []
 
     public init() {}
 
-    /// Applies one event.
-    public mutating func evolve(_ body: EventBody) {
+    /// How far back `foldRecent` reads the journal at start: longer than any `jti` is remembered.
+    static let recentHistoryMicros: Int64 = 900_000_000
+
+    /// Applies one event (`timeMicros`: the event's journal time; `pass`: the decision pass, nil
+    /// when the event is already projected).
+    mutating func evolve(_ body: EventBody, timeMicros: Int64, pass: UInt64? = nil) {
+        protocolState.evolve(body, timeMicros: timeMicros, pass: pass)
         switch body {
         case .signingKeyAdded(let e): signingKeys[e.kid] = e.active ? .active : .published
         case .signingKeyRetired(let e): signingKeys[e.kid] = .retired
@@ -29,10 +39,9 @@ public struct LiveState: Sendable {
         case .userAdded(let e):
             usernames[e.username] = e.subject
             subjects.insert(e.subject)
-        case .parPushed, .codeIssued, .grantCreated, .tokensIssued, .grantRevoked:
-            // Short-lived protocol state (PAR, codes, DPoP jti) joins the live state with the
-            // protocol commands that decide on it.
-            break
+            if e.sealedTOTPSeed != nil { subjectsWithTOTP.insert(e.subject) }
+        default:
+            break  // protocol events: `protocolState`
         }
     }
 
@@ -42,11 +51,25 @@ public struct LiveState: Sendable {
         try reader.forEach(from: 1) { record in
             if record.kind == .event {
                 state.evolve(
-                    try EventCodec.decode(record.body, sequence: record.sequence, timeMicros: record.timeMicros).body)
+                    try EventCodec.decode(record.body, sequence: record.sequence, timeMicros: record.timeMicros).body,
+                    timeMicros: record.timeMicros)
             }
             return true
         }
         return state
+    }
+
+    /// Folds the protocol events from `sequence` on into the in-memory protocol state (seen `jti`s,
+    /// TOTP steps), which the projection does not hold.
+    mutating func foldRecent(_ reader: JournalReader, from sequence: UInt64) throws {
+        try reader.forEach(from: sequence) { record in
+            if record.kind == .event {
+                let event = try EventCodec.decode(record.body, sequence: record.sequence, timeMicros: record.timeMicros)
+                protocolState.evolve(event.body, timeMicros: record.timeMicros, pass: nil)
+            }
+            return true
+        }
+        protocolState.evictExpiredJTIs(nowMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
     }
 
     /// Loads the long-lived parts from the projection (which the Ledger has just caught up with the

@@ -37,13 +37,17 @@ final class Applier {
         case insertUser =
             "INSERT INTO users (subject, username, password_hash, sealed_totp_seed, claims, added_micros) VALUES (?, ?, ?, ?, ?, ?)"
         case insertPAR =
-            "INSERT INTO par_requests (request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt, pushed_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO par_requests (request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt, pushed_sequence, response_type, code_challenge, code_challenge_method, state, nonce, acr_values, essential_acr, prompt, max_age, authorization_details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        case usePAR = "UPDATE par_requests SET used_sequence = ? WHERE request_id = ? AND used_sequence IS NULL"
         case insertCode =
-            "INSERT INTO authorization_codes (code_id, code_hash, client_id, subject, grant_id, expires_micros, issued_sequence) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO authorization_codes (code_id, code_hash, client_id, subject, grant_id, expires_micros, issued_sequence, scope, redirect_uri, dpop_jkt, code_challenge, nonce, auth_time_micros, acr, amr, request_id, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        case insertSession =
+            "INSERT INTO sessions (session_id, session_hash, subject, acr, amr, auth_time_micros, expires_micros, started_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        case revokeToken = "UPDATE tokens SET status = 'revoked' WHERE token_id = ?"
         case insertGrant =
             "INSERT INTO grants (grant_id, client_id, subject, scopes, authorization_details, status, created_micros, last_used_micros) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)"
         case insertToken =
-            "INSERT INTO tokens (token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)"
+            "INSERT INTO tokens (token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence, issued_micros) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)"
         case redeemCode = "UPDATE authorization_codes SET redeemed_sequence = ? WHERE code_id = ?"
         case useGrant = "UPDATE grants SET last_used_micros = ? WHERE grant_id = ?"
         case revokeGrant =
@@ -145,6 +149,16 @@ final class Applier {
             s.bind(e.redirectURI)
             s.bind(e.dpopJKT)
             s.bind(sequence)
+            s.bind(e.responseType)
+            s.bind(e.codeChallenge)
+            s.bind(e.codeChallengeMethod)
+            s.bind(e.state)
+            s.bind(e.nonce)
+            s.bind(e.acrValues)
+            s.bind(e.essentialACR)
+            s.bind(e.prompt)
+            s.bind(e.maxAgeSeconds)
+            s.bind(e.authorizationDetails)
             try s.run()
         case .codeIssued(let e):
             let s = try statement(.insertCode)
@@ -155,7 +169,18 @@ final class Applier {
             s.bind(e.grantID)
             s.bind(e.expiresAtMicros)
             s.bind(sequence)
+            s.bind(e.scope)
+            s.bind(e.redirectURI)
+            s.bind(e.dpopJKT)
+            s.bind(e.codeChallenge)
+            s.bind(e.nonce)
+            s.bind(e.authTimeMicros)
+            s.bind(e.acr)
+            s.bind(e.amr.joined(separator: " "))
+            s.bind(e.requestID)
+            s.bind(e.sessionID)
             try s.run()
+            if let requestID = e.requestID { try usePAR(requestID, sequence: sequence) }
         case .grantCreated(let e):
             let s = try statement(.insertGrant)
             s.bind(e.grantID)
@@ -169,9 +194,10 @@ final class Applier {
         case .tokensIssued(let e):
             try insertToken(
                 id: e.accessTokenID, hash: e.accessTokenHash, kind: "access", e, expires: e.accessTokenExpiresAtMicros,
-                sequence: sequence)
+                sequence: sequence, time: time)
             if let refreshID = e.refreshTokenID, let refresh = e.refreshTokenHash {
-                try insertToken(id: refreshID, hash: refresh, kind: "refresh", e, expires: nil, sequence: sequence)
+                try insertToken(
+                    id: refreshID, hash: refresh, kind: "refresh", e, expires: nil, sequence: sequence, time: time)
             }
             if let code = e.codeID {
                 let s = try statement(.redeemCode)
@@ -193,11 +219,39 @@ final class Applier {
             let t = try statement(.revokeGrantTokens)
             t.bind(e.grantID)
             try t.run()
+        case .userAuthenticated(let e):
+            let s = try statement(.insertSession)
+            s.bind(e.sessionID)
+            s.bind(e.sessionHash)
+            s.bind(e.subject)
+            s.bind(e.acr)
+            s.bind(e.amr.joined(separator: " "))
+            s.bind(e.authTimeMicros)
+            s.bind(e.sessionExpiresAtMicros)
+            s.bind(sequence)
+            try s.run()
+        case .consentGiven(let e):
+            try usePAR(e.requestID, sequence: sequence)
+        case .consentDenied(let e):
+            try usePAR(e.requestID, sequence: sequence)
+        case .tokenRevoked(let e):
+            let s = try statement(.revokeToken)
+            s.bind(e.tokenID)
+            try s.run()
+        case .authorizationRejected, .authenticationFailed, .codeReused:
+            break  // history only: the stream index points at them
         }
     }
 
+    private func usePAR(_ requestID: String, sequence: Int64) throws {
+        let s = try statement(.usePAR)
+        s.bind(sequence)
+        s.bind(requestID)
+        try s.run()
+    }
+
     private func insertToken(
-        id: String, hash: String, kind: String, _ e: TokensIssued, expires: Int64?, sequence: Int64
+        id: String, hash: String, kind: String, _ e: TokensIssued, expires: Int64?, sequence: Int64, time: Int64
     )
         throws
     {
@@ -214,6 +268,7 @@ final class Applier {
         s.bind(e.confirmation.x5tS256)
         s.bind(expires)
         s.bind(sequence)
+        s.bind(time)
         try s.run()
     }
 }

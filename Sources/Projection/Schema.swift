@@ -130,6 +130,48 @@ enum Schema {
                     CREATE INDEX tokens_by_grant ON tokens (grant_id);
                     """)
         }
+        // The protocol flow (FAPI 2.0): what decisions and endpoints read back about pushed requests,
+        // codes, sessions and tokens.
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE par_requests ADD COLUMN response_type TEXT;
+                    ALTER TABLE par_requests ADD COLUMN code_challenge TEXT;
+                    ALTER TABLE par_requests ADD COLUMN code_challenge_method TEXT;
+                    ALTER TABLE par_requests ADD COLUMN state TEXT;
+                    ALTER TABLE par_requests ADD COLUMN nonce TEXT;
+                    ALTER TABLE par_requests ADD COLUMN acr_values TEXT;
+                    ALTER TABLE par_requests ADD COLUMN essential_acr TEXT;
+                    ALTER TABLE par_requests ADD COLUMN prompt TEXT;
+                    ALTER TABLE par_requests ADD COLUMN max_age INTEGER;
+                    ALTER TABLE par_requests ADD COLUMN authorization_details TEXT;
+                    ALTER TABLE par_requests ADD COLUMN used_sequence INTEGER;
+
+                    ALTER TABLE authorization_codes ADD COLUMN scope TEXT;
+                    ALTER TABLE authorization_codes ADD COLUMN redirect_uri TEXT;
+                    ALTER TABLE authorization_codes ADD COLUMN dpop_jkt TEXT;
+                    ALTER TABLE authorization_codes ADD COLUMN code_challenge TEXT;
+                    ALTER TABLE authorization_codes ADD COLUMN nonce TEXT;
+                    ALTER TABLE authorization_codes ADD COLUMN auth_time_micros INTEGER;
+                    ALTER TABLE authorization_codes ADD COLUMN acr TEXT;
+                    ALTER TABLE authorization_codes ADD COLUMN amr TEXT;
+                    ALTER TABLE authorization_codes ADD COLUMN request_id TEXT;
+                    ALTER TABLE authorization_codes ADD COLUMN session_id TEXT;
+
+                    ALTER TABLE tokens ADD COLUMN issued_micros INTEGER;
+
+                    CREATE TABLE sessions (
+                        session_id TEXT PRIMARY KEY,
+                        session_hash TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        acr TEXT NOT NULL,
+                        amr TEXT NOT NULL,
+                        auth_time_micros INTEGER NOT NULL,
+                        expires_micros INTEGER NOT NULL,
+                        started_sequence INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -138,6 +180,6 @@ enum Schema {
         ("projection_state", "id"), ("event_streams", "stream, sequence"), ("journal_keys", "key_id"),
         ("checkpoints", "sequence"), ("signing_keys", "kid"), ("clients", "client_id"), ("users", "subject"),
         ("par_requests", "request_id"), ("authorization_codes", "code_id"), ("grants", "grant_id"),
-        ("tokens", "token_id"),
+        ("tokens", "token_id"), ("sessions", "session_id"),
     ]
 }

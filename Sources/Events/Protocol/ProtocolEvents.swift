@@ -19,13 +19,39 @@ public struct ParPushed: Codable, Sendable, Equatable {
     public var dpopJKT: String?
     /// The signed request object (JAR), verbatim, when there was one.
     public var requestObject: String?
+    /// `response_type` as validated (`code`).
+    public var responseType: String?
+    /// `acr_values` as sent (space-separated, in order of preference).
+    public var acrValues: String?
+    /// An `acr` the client marked essential in the `claims` parameter (OIDC §5.5.1.1): satisfied or refused.
+    public var essentialACR: String?
+    /// The `claims` request parameter (JSON text), when sent.
+    public var claims: String?
+    /// `prompt`, when sent.
+    public var prompt: String?
+    /// `max_age` in seconds, when sent.
+    public var maxAgeSeconds: Int64?
+    /// RFC 9396 `authorization_details` (JSON text), when sent.
+    public var authorizationDetails: String?
+    /// How the client authenticated, with its signed evidence verbatim.
+    public var evidence: ClientEvidence?
 
     public init(
         clientID: String, requestID: String, requestURIHash: String, expiresAtMicros: Int64, scope: String,
         redirectURI: String,
         codeChallenge: String, codeChallengeMethod: String, state: String?, nonce: String?, dpopJKT: String?,
-        requestObject: String?
+        requestObject: String?, acrValues: String? = nil, essentialACR: String? = nil, claims: String? = nil,
+        prompt: String? = nil, maxAgeSeconds: Int64? = nil, authorizationDetails: String? = nil,
+        evidence: ClientEvidence? = nil, responseType: String? = nil
     ) {
+        self.responseType = responseType
+        self.acrValues = acrValues
+        self.essentialACR = essentialACR
+        self.claims = claims
+        self.prompt = prompt
+        self.maxAgeSeconds = maxAgeSeconds
+        self.authorizationDetails = authorizationDetails
+        self.evidence = evidence
         self.clientID = clientID
         self.requestID = requestID
         self.requestURIHash = requestURIHash
@@ -57,11 +83,24 @@ public struct CodeIssued: Codable, Sendable, Equatable {
     public var authTimeMicros: Int64
     public var acr: String
     public var amr: [String]
+    /// The pushed request this code answers (selector of its `request_uri`).
+    public var requestID: String?
+    /// PKCE (RFC 7636): the S256 challenge the verifier must match at the token endpoint.
+    public var codeChallenge: String?
+    /// The `nonce` to echo in the ID token.
+    public var nonce: String?
+    /// The SSO session the user authenticated in.
+    public var sessionID: String?
 
     public init(
         clientID: String, subject: String, grantID: String, codeID: String, codeHash: String, expiresAtMicros: Int64,
-        scope: String, redirectURI: String, dpopJKT: String?, authTimeMicros: Int64, acr: String, amr: [String]
+        scope: String, redirectURI: String, dpopJKT: String?, authTimeMicros: Int64, acr: String, amr: [String],
+        requestID: String? = nil, codeChallenge: String? = nil, nonce: String? = nil, sessionID: String? = nil
     ) {
+        self.requestID = requestID
+        self.codeChallenge = codeChallenge
+        self.nonce = nonce
+        self.sessionID = sessionID
         self.clientID = clientID
         self.subject = subject
         self.grantID = grantID
@@ -125,12 +164,22 @@ public struct TokensIssued: Codable, Sendable, Equatable {
     public var confirmation: Confirmation
     /// The code redeemed (its selector), for `authorization_code`.
     public var codeID: String?
+    /// The refresh token presented (its selector), for `refresh_token`.
+    public var presentedRefreshTokenID: String?
+    /// Whether an ID token was issued with these tokens.
+    public var idTokenIssued: Bool?
+    /// How the client authenticated, with its signed evidence (client assertion, DPoP proof) verbatim.
+    public var evidence: ClientEvidence?
 
     public init(
         grantID: String, clientID: String, subject: String?, grantType: String, accessTokenID: String,
         accessTokenHash: String, accessTokenExpiresAtMicros: Int64, refreshTokenID: String?, refreshTokenHash: String?,
-        scope: String, tokenType: String, confirmation: Confirmation, codeID: String?
+        scope: String, tokenType: String, confirmation: Confirmation, codeID: String?,
+        presentedRefreshTokenID: String? = nil, idTokenIssued: Bool? = nil, evidence: ClientEvidence? = nil
     ) {
+        self.presentedRefreshTokenID = presentedRefreshTokenID
+        self.idTokenIssued = idTokenIssued
+        self.evidence = evidence
         self.grantID = grantID
         self.clientID = clientID
         self.subject = subject
