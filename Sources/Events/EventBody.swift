@@ -58,7 +58,8 @@ public indirect enum EventBody: Sendable, Equatable {
     public static let allTypes = [
         "key.signing_added", "key.signing_retired", "client.registered", "client.updated", "client.removed",
         "user.added", "par.pushed", "authorization.code_issued", "grant.created", "token.issued", "grant.revoked",
-        "authorization.rejected", "user.authenticated", "user.authentication_failed", "consent.given", "consent.denied", "authorization.code_reused", "token.revoked",
+        "authorization.rejected", "user.authenticated", "user.authentication_failed", "consent.given", "consent.denied",
+        "authorization.code_reused", "token.revoked",
     ]
 
     func encodePayload(into buffer: inout [UInt8]) throws {
@@ -102,9 +103,11 @@ public indirect enum EventBody: Sendable, Equatable {
         case "grant.created": return .grantCreated(try d.decode(GrantCreated.self, from: payload))
         case "token.issued": return .tokensIssued(try d.decode(TokensIssued.self, from: payload))
         case "grant.revoked": return .grantRevoked(try d.decode(GrantRevoked.self, from: payload))
-        case "authorization.rejected": return .authorizationRejected(try d.decode(AuthorizationRejected.self, from: payload))
+        case "authorization.rejected":
+            return .authorizationRejected(try d.decode(AuthorizationRejected.self, from: payload))
         case "user.authenticated": return .userAuthenticated(try d.decode(UserAuthenticated.self, from: payload))
-        case "user.authentication_failed": return .authenticationFailed(try d.decode(AuthenticationFailed.self, from: payload))
+        case "user.authentication_failed":
+            return .authenticationFailed(try d.decode(AuthenticationFailed.self, from: payload))
         case "consent.given": return .consentGiven(try d.decode(ConsentGiven.self, from: payload))
         case "consent.denied": return .consentDenied(try d.decode(ConsentDenied.self, from: payload))
         case "authorization.code_reused": return .codeReused(try d.decode(CodeReused.self, from: payload))

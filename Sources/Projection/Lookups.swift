@@ -170,7 +170,9 @@ extension ProjectionStore {
     public func grant(_ grantID: String) throws -> GrantRow? {
         try pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants WHERE grant_id = ?",
+                db,
+                sql:
+                    "SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants WHERE grant_id = ?",
                 arguments: [grantID]
             ).map(Self.grantRow)
         }
@@ -208,7 +210,8 @@ extension ProjectionStore {
     public func user(username: String) throws -> UserRow? {
         try pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT subject, username, password_hash, sealed_totp_seed, claims FROM users WHERE username = ?",
+                db,
+                sql: "SELECT subject, username, password_hash, sealed_totp_seed, claims FROM users WHERE username = ?",
                 arguments: [username]
             ).map { r in
                 UserRow(subject: r[0], username: r[1], passwordHash: r[2], sealedTOTPSeed: r[3], claims: r[4])
@@ -219,7 +222,8 @@ extension ProjectionStore {
     public func user(subject: String) throws -> UserRow? {
         try pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT subject, username, password_hash, sealed_totp_seed, claims FROM users WHERE subject = ?",
+                db,
+                sql: "SELECT subject, username, password_hash, sealed_totp_seed, claims FROM users WHERE subject = ?",
                 arguments: [subject]
             ).map { r in
                 UserRow(subject: r[0], username: r[1], passwordHash: r[2], sealedTOTPSeed: r[3], claims: r[4])
@@ -231,7 +235,8 @@ extension ProjectionStore {
     public func activeClientMetadata(_ clientID: String) throws -> String? {
         try pool.read { db in
             try String.fetchOne(
-                db, sql: "SELECT metadata FROM clients WHERE client_id = ? AND status = 'active'", arguments: [clientID])
+                db, sql: "SELECT metadata FROM clients WHERE client_id = ? AND status = 'active'", arguments: [clientID]
+            )
         }
     }
 

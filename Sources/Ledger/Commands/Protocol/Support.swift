@@ -1,0 +1,91 @@
+import Crypto
+import Events
+import OAuth
+import Projection
+
+/// Compares two ASCII strings in time that depends only on their lengths (hash comparisons).
+func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8)
+    let y = Array(b.utf8)
+    guard x.count == y.count else { return false }
+    var diff: UInt8 = 0
+    for i in 0..<x.count { diff |= x[i] ^ y[i] }
+    return diff == 0
+}
+
+extension DecisionContext {
+    /// The projection, which protocol commands cannot decide without.
+    func requireProjection() throws -> ProjectionStore {
+        guard let projection else {
+            throw OAuthError(.serverError, "protocol commands need the projection (it is disabled)")
+        }
+        return projection
+    }
+}
+
+extension LiveState {
+    /// Refuses a request whose client assertion or DPoP proof `jti` was seen before (CA-05, DPOP-08),
+    /// or when the `jti` memory is full (then nothing can be checked: 503, retry later).
+    func requireFreshJTIs(_ evidence: ClientEvidence?, clientID: String, nowMicros: Int64) throws {
+        guard let evidence, evidence.assertionJTI != nil || evidence.dpopJTI != nil else { return }
+        if let replay = protocolState.replayedJTI(in: evidence, clientID: clientID, nowMicros: nowMicros) {
+            if replay.contains("DPoP") { throw OAuthError(.invalidDPoPProof, replay) }
+            throw OAuthError(.invalidClient, replay)
+        }
+        if protocolState.jtiMemoryFull {
+            throw OAuthError(
+                .temporarilyUnavailable, "the OP is remembering too many recent jti values; retry in a minute")
+        }
+    }
+
+    /// Whether grant `grantID` is active, counting revocations not yet projected.
+    func grantIsActive(_ grantID: String, projection: ProjectionStore) throws -> Bool {
+        if protocolState.revokedGrants[grantID] != nil { return false }
+        if protocolState.createdGrants[grantID] != nil { return true }
+        return try projection.grant(grantID)?.active ?? false
+    }
+}
+
+/// PKCE (RFC 7636) at the token endpoint.
+enum PKCE {
+    /// PKCE-02, SP-24: the verifier is required, 43–128 unreserved characters, and
+    /// `BASE64URL(SHA256(verifier))` must equal the stored S256 challenge. Every failure is `invalid_grant`.
+    static func requireMatchingVerifier(_ verifier: String?, challenge: String?) throws {
+        guard let challenge else { throw OAuthError(.invalidGrant, "the code has no PKCE challenge") }
+        guard let verifier, !verifier.isEmpty else {
+            throw OAuthError(.invalidGrant, "code_verifier is required: this code was issued with a PKCE challenge")
+        }
+        let unreserved = verifier.utf8.allSatisfy { c in
+            (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2D
+                || c == 0x2E || c == 0x5F || c == 0x7E
+        }
+        guard (43...128).contains(verifier.utf8.count), unreserved else {
+            throw OAuthError(
+                .invalidGrant, "code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)")
+        }
+        let computed = base64URL(Array(SHA256.hash(data: Array(verifier.utf8))))
+        guard constantTimeEquals(computed, challenge) else {
+            throw OAuthError(.invalidGrant, "code_verifier does not match the code_challenge sent with the request")
+        }
+    }
+
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var i = 0
+        while i + 3 <= bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)], table[Int(n & 63)]]
+            i += 3
+        }
+        if bytes.count - i == 1 {
+            let n = UInt32(bytes[i]) << 16
+            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)]]
+        } else if bytes.count - i == 2 {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)]]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
