@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "JOSE", "Ledger", "Projection", "Events",
+                "JOSE", "Ledger", "Projection", "Events", "OAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -51,6 +51,19 @@ public struct SessionRow: Sendable, Equatable {
     public var amr: [String]
     public var authTimeMicros: Int64
     public var expiresMicros: Int64
+
+    public init(
+        sessionID: String, sessionHash: String, subject: String, acr: String, amr: [String], authTimeMicros: Int64,
+        expiresMicros: Int64
+    ) {
+        self.sessionID = sessionID
+        self.sessionHash = sessionHash
+        self.subject = subject
+        self.acr = acr
+        self.amr = amr
+        self.authTimeMicros = authTimeMicros
+        self.expiresMicros = expiresMicros
+    }
 }
 
 /// An access or refresh token's facts (the token only as the hash of its secret part).

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import OAuth
 
 /// Turns every error thrown below it into a JSON response in the OAuth error shape — never an
 /// HTML page or a stack trace. ``OPHTTPError`` keeps its status, body and headers; Hummingbird's
@@ -15,8 +16,14 @@ public struct ErrorResponseMiddleware<Context: RequestContext>: RouterMiddleware
     ) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let tagged as InteractionID.Tagged {
+            var response = try await handle(request, context: context) { _, _ in throw tagged.error }
+            response.headers[InteractionID.header] = tagged.interactionID
+            return response
         } catch let error as OPHTTPError {
             return Self.response(for: error)
+        } catch let error as OAuthError {
+            return Self.response(for: OPHTTPError(error))
         } catch let error as any HTTPResponseError {
             let description: String? =
                 switch error.status {

@@ -37,3 +37,6 @@ enum JSONResponse {
         return Response(status: status, headers: fields, body: .init(byteBuffer: body))
     }
 }
+
+/// One header field (HTTPTypes' `HTTPField`, which Hummingbird does not re-export by name).
+typealias HTTPField = HTTPFields.Element

@@ -1,4 +1,5 @@
 import Hummingbird
+import OAuth
 
 /// The JSON error body of every OP error response (RFC 6749 §5.2 shape):
 /// `{"error":"invalid_request","error_description":"..."}`.
@@ -48,5 +49,18 @@ public struct OPHTTPError: Error, Sendable, Equatable {
         self.status = status
         self.body = OAuthErrorBody(error: error, errorDescription: description)
         self.headers = headers
+    }
+}
+
+extension OPHTTPError {
+    /// The HTTP rendering of a protocol error (status, `error`, `error_description`, headers).
+    public init(_ error: OAuthError) {
+        var headers = HTTPFields()
+        for header in error.headers {
+            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+        }
+        self.init(
+            HTTPResponse.Status(code: error.status), error: error.code.rawValue, description: error.description,
+            headers: headers)
     }
 }

@@ -80,6 +80,7 @@ public struct OPServer: Service {
         let router = Router(context: OPRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ErrorResponseMiddleware())
+        router.add(middleware: InteractionIDMiddleware())
         router.add(middleware: BodySizeLimitMiddleware(maxRequestBodyBytes: configuration.maxRequestBodyBytes))
         HealthRoutes.add(to: router, isReady: isReady)
         try DiscoveryRoutes.add(to: router, document: discovery, issuerPath: configuration.issuerPath)

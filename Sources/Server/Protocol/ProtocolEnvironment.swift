@@ -1,0 +1,66 @@
+import Events
+import Ledger
+import Logging
+import OAuth
+import Projection
+
+/// Verifies what an end user types: the password against its slow-KDF hash, the one-time password
+/// against the sealed TOTP seed. Implemented with the `Authn` module; a protocol so tests and an
+/// external identity store can stand in.
+public protocol EndUserVerifier: Sendable {
+    /// Whether `password` matches `hash` (PHC string). Slow by design.
+    func verifyPassword(_ password: String, hash: String) -> Bool
+    /// The RFC 6238 time step `code` matches for this subject's sealed seed, or nil.
+    func verifyTOTP(_ code: String, sealedSeed: String, subject: String, nowSeconds: Int64) -> Int64?
+}
+
+/// What the protocol endpoints share: the Ledger, the projection, the issuer, keys and clocks.
+public struct ProtocolEnvironment: Sendable {
+    /// Authentication context classes (published in `acr_values_supported`).
+    public enum ACR {
+        public static let password = "urn:strongroom:acr:pwd"
+        public static let sca = "urn:strongroom:acr:sca"
+        public static let all = [password, sca]
+    }
+
+    /// Lifetimes (seconds).
+    public struct Lifetimes: Sendable {
+        /// SP-30: `expires_in` of a `request_uri` (≤ 60 s).
+        public var requestURISeconds: Int64 = 60
+        /// SP-16: authorization codes live at most 60 s.
+        public var codeSeconds: Int64 = 60
+        public var accessTokenSeconds: Int64 = 300
+        public var idTokenSeconds: Int64 = 300
+        public var sessionSeconds: Int64 = 8 * 3600
+        public init() {}
+    }
+
+    public let ledger: Ledger
+    public let issuer: String
+    /// Path prefix of the issuer (`""` when the issuer has no path).
+    public let issuerPath: String
+    public var lifetimes = Lifetimes()
+    public let users: any EndUserVerifier
+    public let logger: Logger
+    let browser: BrowserSecurity
+    let clock: @Sendable () -> Int64
+
+    public var projection: ProjectionStore { ledger.projection }
+
+    /// - Parameter browserKeyPath: where the HMAC key of cookies and CSRF tokens lives (created on first start).
+    public init(
+        ledger: Ledger, issuer: String, issuerPath: String, browserKeyPath: String, users: any EndUserVerifier,
+        logger: Logger, clock: @escaping @Sendable () -> Int64 = { SystemClock().nowMicros() }
+    ) throws {
+        self.ledger = ledger
+        self.issuer = issuer
+        self.issuerPath = issuerPath
+        self.users = users
+        self.logger = logger
+        self.browser = try BrowserSecurity.loadOrCreate(path: browserKeyPath)
+        self.clock = clock
+    }
+
+    var nowMicros: Int64 { clock() }
+    var nowSeconds: Int64 { clock() / 1_000_000 }
+}
