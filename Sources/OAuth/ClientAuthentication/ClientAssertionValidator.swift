@@ -322,7 +322,7 @@ public struct ClientAssertionValidator: Sendable {
     }
 
     static func invalidClient(_ description: String) -> OAuthError {
-        OAuthError(.invalidClient, description)
+        OAuthError(.invalidClient, Diagnostic.errorDescriptionSafe(description))
     }
 }
 
