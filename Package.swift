@@ -96,7 +96,8 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "JOSE", "Ledger", "Projection", "Events", "OAuth",
+                "JOSE", "Ledger", "Projection", "Events", "OAuth", "Authn",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -113,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "strongroom",
             dependencies: [
-                "Journal", "Events", "Projection", "Ledger", "JOSE", "Server",
+                "Journal", "Events", "Projection", "Ledger", "JOSE", "Server", "OAuth", "Authn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -20,6 +20,22 @@ need_packages() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" </dev/null
 }
 
+# The interop tests drive the OP with an independent client (requests-oauth2client from PyPI),
+# installed into a local venv (.build-venv, ignored by git).
+need_python_venv() {
+  if ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
+    echo "installing python3-venv (apt-get)" >&2
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo -n"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv </dev/null
+  fi
+  if ! .build-venv/bin/python3 -c "import requests_oauth2client, cryptography" >/dev/null 2>&1; then
+    python3 -m venv .build-venv
+    .build-venv/bin/pip install --quiet --disable-pip-version-check "requests-oauth2client==1.8.0" </dev/null
+  fi
+}
+
 case "${1:-}" in
   serve)
     shift
@@ -30,6 +46,7 @@ case "${1:-}" in
   test)
     shift
     need_packages
+    need_python_venv
     swift build --build-tests
     swift test --skip-build "$@"
     ;;

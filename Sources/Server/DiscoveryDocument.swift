@@ -37,6 +37,15 @@ public struct DiscoveryDocument: Codable, Sendable, Equatable {
     public var authorizationResponseIssParameterSupported: Bool
     /// F1-12 / SP-10: MTLS-bound access tokens (RFC 8705).
     public var tlsClientCertificateBoundAccessTokens: Bool
+    /// OIDC-07.
+    public var userinfoEndpoint: String?
+    /// DPOP-15: ⊆ {PS256, ES256, EdDSA}.
+    public var dpopSigningAlgValuesSupported: [String]?
+    /// OIDC-04: the authentication context classes (password, SCA).
+    public var acrValuesSupported: [String]?
+    public var claimsParameterSupported: Bool?
+    public var claimsSupported: [String]?
+    public var promptValuesSupported: [String]?
 
     /// The FAPI 2.0 skeleton for `issuer` (already normalised: https, no trailing slash).
     public init(issuer: String) {
@@ -77,5 +86,11 @@ public struct DiscoveryDocument: Codable, Sendable, Equatable {
         case requirePushedAuthorizationRequests = "require_pushed_authorization_requests"
         case authorizationResponseIssParameterSupported = "authorization_response_iss_parameter_supported"
         case tlsClientCertificateBoundAccessTokens = "tls_client_certificate_bound_access_tokens"
+        case userinfoEndpoint = "userinfo_endpoint"
+        case dpopSigningAlgValuesSupported = "dpop_signing_alg_values_supported"
+        case acrValuesSupported = "acr_values_supported"
+        case claimsParameterSupported = "claims_parameter_supported"
+        case claimsSupported = "claims_supported"
+        case promptValuesSupported = "prompt_values_supported"
     }
 }

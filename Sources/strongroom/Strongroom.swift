@@ -10,7 +10,9 @@ struct Strongroom: AsyncParsableCommand {
             Every state change is appended to a tamper-evident journal under --data-dir before it is
             answered; SQLite projections hold the live state and can be rebuilt from the journal.
             """,
-        subcommands: [Serve.self, JournalCommand.self, Replay.self, DebugCommand.self])
+        subcommands: [
+            Serve.self, ClientsCommand.self, UsersCommand.self, JournalCommand.self, Replay.self, DebugCommand.self,
+        ])
 }
 
 /// `--data-dir`, on every command.

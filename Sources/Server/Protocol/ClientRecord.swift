@@ -13,6 +13,8 @@ struct ClientRecord: Sendable {
     var dpopBoundAccessTokens: Bool
     var certificateBoundAccessTokens: Bool
     var grantTypes: [String]
+    /// `id_token_signed_response_alg` (ES256 when absent).
+    var idTokenSigningAlgorithm: String?
     /// The registered JWKS (JSON text), for private_key_jwt and self_signed_tls_client_auth.
     var jwks: String?
     /// The registered `tls_client_auth_*` attribute (name, value), for tls_client_auth.
@@ -38,6 +40,7 @@ struct ClientRecord: Sendable {
         dpopBoundAccessTokens = object["dpop_bound_access_tokens"] as? Bool ?? false
         certificateBoundAccessTokens = object["tls_client_certificate_bound_access_tokens"] as? Bool ?? false
         grantTypes = object["grant_types"] as? [String] ?? ["authorization_code"]
+        idTokenSigningAlgorithm = object["id_token_signed_response_alg"] as? String
         if let keys = object["jwks"], let data = try? JSONSerialization.data(withJSONObject: keys) {
             jwks = String(decoding: data, as: UTF8.self)
         }

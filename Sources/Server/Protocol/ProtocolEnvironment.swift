@@ -1,4 +1,5 @@
 import Events
+import JOSE
 import Ledger
 import Logging
 import OAuth
@@ -42,6 +43,8 @@ public struct ProtocolEnvironment: Sendable {
     public var lifetimes = Lifetimes()
     public let users: any EndUserVerifier
     public let logger: Logger
+    /// The OP keys that sign ID tokens, by algorithm (ES256 by default; PS256 when a client asks).
+    public let signingKeys: [SigningAlgorithm: OPSigningKey]
     let browser: BrowserSecurity
     let clock: @Sendable () -> Int64
 
@@ -50,8 +53,10 @@ public struct ProtocolEnvironment: Sendable {
     /// - Parameter browserKeyPath: where the HMAC key of cookies and CSRF tokens lives (created on first start).
     public init(
         ledger: Ledger, issuer: String, issuerPath: String, browserKeyPath: String, users: any EndUserVerifier,
-        logger: Logger, clock: @escaping @Sendable () -> Int64 = { SystemClock().nowMicros() }
+        signingKeys: [SigningAlgorithm: OPSigningKey], logger: Logger,
+        clock: @escaping @Sendable () -> Int64 = { SystemClock().nowMicros() }
     ) throws {
+        self.signingKeys = signingKeys
         self.ledger = ledger
         self.issuer = issuer
         self.issuerPath = issuerPath

@@ -87,11 +87,33 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port, issuer: issuerURL, certificateChainPath: tls.chain, privateKeyPath: tls.key,
             clientCAPath: clientCA)
         let projection = ledger.projection
+        let keyStore = try FileKeyStore(directory: layout.opKeys)
+        var signingKeys: [SigningAlgorithm: OPSigningKey] = [:]
+        for key in try keyStore.allKeys().sorted(by: { $0.createdAt < $1.createdAt }) {
+            signingKeys[key.algorithm] = try keyStore.signingKey(kid: key.kid)
+        }
+        let sealer = try AuthnEndUserVerifier.loadOrCreateSealer(path: layout.keys + "/seal.key")
+        let environment = try ProtocolEnvironment(
+            ledger: ledger, issuer: serverConfig.issuer, issuerPath: serverConfig.issuerPath,
+            browserKeyPath: layout.keys + "/browser.key", users: AuthnEndUserVerifier(sealer: sealer),
+            signingKeys: signingKeys, logger: logger)
+        let routes = try ProtocolRoutes(env: environment, clientCAPath: clientCA)
         let server = try OPServer(
             configuration: serverConfig,
+            discovery: routes.discovery(),
             publishedKeys: { try Self.publishedKeys(projection, nowMicros: SystemClock().nowMicros()) },
             isReady: { ledger.failureReason == nil },
-            logger: logger)
+            logger: logger,
+            extraRoutes: { router in routes.add(to: router) })
+        // The local admin socket: `strongroom clients|users …` go through it while the server runs.
+        let admin = try AdminSocket.makeApplication(
+            dataDirectory: layout.root, service: AdminService(ledger: ledger), logger: logger)
+        let adminTask = Task { try await admin.run() }
+        defer {
+            adminTask.cancel()
+            try? FileManager.default.removeItem(atPath: AdminSocket.socketPath(dataDirectory: layout.root))
+            try? FileManager.default.removeItem(atPath: AdminSocket.tokenPath(dataDirectory: layout.root))
+        }
         let journalKeyID = signer.keyID
         // A Ledger that stopped after a journal failure cannot take commands any more: exit so that
         // the supervisor restarts the process, which recovers the journal from disk.

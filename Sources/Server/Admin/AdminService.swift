@@ -1,0 +1,100 @@
+import Events
+import Foundation
+import GRDB
+import Ledger
+import OAuth
+import Projection
+
+/// An operator's request (`strongroom clients|users …`), the same whether the CLI holds the data
+/// directory's lock itself (server down) or sends it to the running server's admin socket: so a
+/// running CLI never writes the journal behind the server's back.
+public enum AdminRequest: Codable, Sendable {
+    /// RFC 7591 metadata (JSON text), optionally with `client_id`.
+    case registerClient(metadata: String)
+    case removeClient(clientID: String, reason: String)
+    case listClients
+    case showClient(clientID: String)
+    /// The password arrives hashed (scrypt) and the TOTP seed sealed: the CLI did the crypto.
+    case addUser(UserAdded)
+}
+
+/// The answer: JSON text for the operator, or an error message.
+public struct AdminResponse: Codable, Sendable {
+    public var ok: Bool
+    public var json: String?
+    public var error: String?
+
+    public static func success(_ json: String) -> AdminResponse { AdminResponse(ok: true, json: json, error: nil) }
+    public static func failure(_ message: String) -> AdminResponse { AdminResponse(ok: false, json: nil, error: message) }
+}
+
+/// Carries out admin requests against a Ledger.
+///
+/// ```swift
+/// let response = await AdminService(ledger: ledger).handle(.listClients, operatorName: "alice")
+/// ```
+public struct AdminService: Sendable {
+    public let ledger: Ledger
+
+    public init(ledger: Ledger) { self.ledger = ledger }
+
+    public func handle(_ request: AdminRequest, operatorName: String) async -> AdminResponse {
+        do {
+            switch request {
+            case .registerClient(let text):
+                var metadata = try ClientMetadata.parse(Array(text.utf8))
+                if metadata.clientID == nil {
+                    var rng = SystemRandomNumberGenerator()
+                    let id = "client-" + TimeOrderedID.make(timeMicros: SystemClock().nowMicros(), using: &rng)
+                    metadata = try metadata.withClientID(id)
+                }
+                let clientID = metadata.clientID ?? ""
+                let normalized = String(decoding: metadata.normalizedJSON(), as: UTF8.self)
+                try await ledger.execute(
+                    RegisterClient(clientID: clientID, metadata: normalized, via: "cli", actor: .operator(operatorName)))
+                return .success(String(decoding: metadata.normalizedJSON(pretty: true), as: UTF8.self))
+            case .removeClient(let clientID, let reason):
+                try await ledger.execute(RemoveClient(clientID: clientID, reason: reason, actor: .operator(operatorName)))
+                return .success(#"{"client_id":"\#(clientID)","status":"removed"}"#)
+            case .listClients:
+                let rows = try await ledger.projection.pool.read { db in
+                    try Row.fetchAll(
+                        db, sql: "SELECT client_id, status, metadata FROM clients ORDER BY client_id")
+                }
+                let list: [[String: Any]] = rows.map { row in
+                    let metadata =
+                        (try? JSONSerialization.jsonObject(with: Data((row[2] as String).utf8)) as? [String: Any]) ?? [:]
+                    return [
+                        "client_id": row[0] as String, "status": row[1] as String,
+                        "client_name": metadata["client_name"] as? String ?? "",
+                        "token_endpoint_auth_method": metadata["token_endpoint_auth_method"] as? String ?? "",
+                    ]
+                }
+                return .success(try Self.json(list))
+            case .showClient(let clientID):
+                guard
+                    let row = try await ledger.projection.pool.read({ db in
+                        try Row.fetchOne(db, sql: "SELECT metadata, status FROM clients WHERE client_id = ?", arguments: [clientID])
+                    })
+                else { return .failure("no client \(clientID)") }
+                var metadata =
+                    (try? JSONSerialization.jsonObject(with: Data((row[0] as String).utf8)) as? [String: Any]) ?? [:]
+                metadata["status"] = row[1] as String
+                return .success(try Self.json(metadata))
+            case .addUser(let user):
+                try await ledger.execute(AddUser(user, actor: .operator(operatorName)))
+                return .success(#"{"subject":"\#(user.subject)","username":"\#(user.username)"}"#)
+            }
+        } catch let error as OAuthError {
+            return .failure("\(error.code.rawValue): \(error.description)")
+        } catch {
+            return .failure("\(error)")
+        }
+    }
+
+    static func json(_ value: Any) throws -> String {
+        String(
+            decoding: try JSONSerialization.data(
+                withJSONObject: value, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), as: UTF8.self)
+    }
+}

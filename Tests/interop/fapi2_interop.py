@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""FAPI 2.0 end-to-end interop against a running `strongroom serve`, driven by an independent
+client library (requests-oauth2client) and a plain HTTP session for the HTML login/consent pages.
+
+Usage:
+  fapi2_interop.py pki --out DIR
+      writes a test CA (ca.pem) and a client certificate signed by it (client.pem, client.key)
+  fapi2_interop.py flow --issuer URL --ca PEM --strongroom BIN --data-dir DIR --mode dpop|mtls [--pki DIR]
+      registers a client and a user with the strongroom CLI (through the running server's admin
+      socket), then runs PAR + PKCE + (private_key_jwt + DPoP | tls_client_auth + certificate-bound
+      tokens) → login → TOTP → consent → token → userinfo → refresh → code reuse (must fail and
+      revoke). Prints one JSON line of facts; exits non-zero on any deviation.
+"""
+import argparse
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import struct
+import subprocess
+import sys
+import time
+import urllib.parse
+
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from jwskate import Jwk
+from requests_oauth2client import OAuth2Client, PrivateKeyJwt, exceptions
+
+REDIRECT_URI = "https://client.example.org/callback"
+
+
+def fail(message):
+    print(json.dumps({"ok": False, "error": message}))
+    sys.exit(1)
+
+
+def totp(secret_b32, at=None, digits=6, step=30):
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    counter = int((at or time.time()) // step)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    code = (struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % (10 ** digits)
+    return str(code).zfill(digits)
+
+
+def cli(binary, data_dir, args, stdin=None):
+    result = subprocess.run([binary, *args, "--data-dir", data_dir], input=stdin, capture_output=True, text=True,
+                            timeout=120)
+    if result.returncode != 0:
+        fail(f"strongroom {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+def make_pki(out):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Strongroom Test Client CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=2))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "GB"),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example TPP"),
+                         x509.NameAttribute(NameOID.COMMON_NAME, "tpp-mtls")])
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    with open(f"{out}/ca.pem", "wb") as f:
+        f.write(ca.public_bytes(serialization.Encoding.PEM))
+    with open(f"{out}/client.pem", "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(f"{out}/client.key", "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    print(json.dumps({"ok": True, "subject_dn": "CN=tpp-mtls,O=Example TPP,C=GB"}))
+
+
+def hidden_fields(html):
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+    return {k: v.replace("&amp;", "&").replace("&quot;", '"').replace("&#39;", "'").replace("&lt;", "<")
+            .replace("&gt;", ">") for k, v in fields.items()}
+
+
+def form_action(html):
+    match = re.search(r'<form method="post" action="([^"]+)">', html)
+    if not match:
+        fail("no form on the page: " + html[:300])
+    return match.group(1)
+
+
+def browser_login(browser, issuer, authorization_uri, username, password, secret):
+    page = browser.get(authorization_uri)
+    if page.status_code != 200 or 'name="password"' not in page.text:
+        fail(f"expected the login page, got {page.status_code}: {page.text[:300]}")
+    origin = issuer
+    login = browser.post(origin_join(origin, form_action(page.text)),
+                         data={**hidden_fields(page.text), "username": username, "password": password,
+                               "action": "login"}, allow_redirects=False)
+    if 'name="otp"' not in login.text:
+        fail(f"expected the one-time-password page, got {login.status_code}: {login.text[:300]}")
+    otp = browser.post(origin_join(origin, form_action(login.text)),
+                       data={**hidden_fields(login.text), "otp": totp(secret), "action": "verify"},
+                       allow_redirects=False)
+    if "Allow" not in otp.text or 'name="decision"' not in otp.text:
+        fail(f"expected the consent page, got {otp.status_code}: {otp.text[:300]}")
+    consent = browser.post(origin_join(origin, form_action(otp.text)),
+                           data={**hidden_fields(otp.text), "decision": "approve"}, allow_redirects=False)
+    if consent.status_code != 303:
+        fail(f"consent should redirect with 303, got {consent.status_code}: {consent.text[:300]}")
+    return consent.headers["Location"]
+
+
+def origin_join(issuer, path):
+    parsed = urllib.parse.urlsplit(issuer)
+    return f"{parsed.scheme}://{parsed.netloc}{path}"
+
+
+def flow(args):
+    facts = {"mode": args.mode}
+    session = requests.Session()
+    session.verify = args.ca
+    if args.mode == "mtls":
+        session.cert = (f"{args.pki}/client.pem", f"{args.pki}/client.key")
+    client_key = Jwk.generate(alg="ES256", kid=secrets.token_hex(8))
+    metadata = {
+        "client_name": f"Interop TPP ({args.mode})",
+        "redirect_uris": [REDIRECT_URI],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "scope": "accounts",
+        "id_token_signed_response_alg": "ES256",
+    }
+    if args.mode == "dpop":
+        metadata.update(token_endpoint_auth_method="private_key_jwt", dpop_bound_access_tokens=True,
+                        jwks={"keys": [client_key.public_jwk().to_dict()]})
+    else:
+        metadata.update(token_endpoint_auth_method="tls_client_auth",
+                        tls_client_auth_subject_dn="CN=tpp-mtls,O=Example TPP,C=GB",
+                        tls_client_certificate_bound_access_tokens=True)
+    registered = json.loads(cli(args.strongroom, args.data_dir, ["clients", "add", "--file", "-"],
+                                stdin=json.dumps(metadata)))
+    client_id = registered["client_id"]
+    username = "user-" + secrets.token_hex(4)
+    password = secrets.token_urlsafe(16)
+    secret = base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
+    cli(args.strongroom, args.data_dir, ["users", "add", "--username", username, "--password-stdin",
+                                         "--totp-secret", secret], stdin=password + "\n")
+
+    auth = PrivateKeyJwt(client_id, client_key, aud=args.issuer) if args.mode == "dpop" else client_id
+    client = OAuth2Client.from_discovery_endpoint(
+        issuer=args.issuer, auth=auth, session=session, redirect_uri=REDIRECT_URI,
+        id_token_signed_response_alg="ES256", dpop_bound_access_tokens=(args.mode == "dpop"))
+    azr = client.authorization_request(scope="openid accounts")
+    par = client.pushed_authorization_request(azr)
+    facts["request_uri_prefix"] = par.request_uri.split(":")[0:5]
+    browser = requests.Session()
+    browser.verify = args.ca
+    location = browser_login(browser, args.issuer, par.uri, username, password, secret)
+    response = azr.validate_callback(location)  # checks state and iss (RFC 9207)
+    secrets_seen = [par.request_uri, response.code, password, secret]
+    token = client.authorization_code(response)  # PKCE verifier, DPoP proof, ID token validation
+    facts["token_type"] = token.token_type
+    if args.mode == "dpop" and token.token_type.lower() != "dpop":
+        fail("expected a DPoP-bound access token")
+    if args.mode == "mtls" and token.token_type.lower() != "bearer":
+        fail("expected a certificate-bound Bearer token")
+    if not token.id_token or not token.refresh_token:
+        fail("expected an ID token and a refresh token")
+    facts["id_token_sub"] = token.id_token.subject
+    userinfo = client.userinfo(token)
+    if userinfo.get("sub") != token.id_token.subject:
+        fail(f"userinfo sub {userinfo.get('sub')} differs from the ID token's")
+    refreshed = client.refresh_token(token)
+    facts["refreshed"] = bool(refreshed.access_token) and refreshed.access_token != token.access_token
+    if client.userinfo(refreshed).get("sub") != token.id_token.subject:
+        fail("userinfo with the refreshed token failed")
+    # SP-28: the code a second time fails, and the grant (with its tokens) is revoked.
+    try:
+        client.authorization_code(response)
+        fail("a second use of the code was accepted")
+    except exceptions.InvalidGrant:
+        facts["code_reuse"] = "invalid_grant"
+    try:
+        client.userinfo(refreshed)
+        fail("a token of a revoked grant still works")
+    except exceptions.OAuth2Error:
+        facts["revoked_after_reuse"] = True
+    except requests.HTTPError as error:
+        if error.response.status_code != 401:
+            fail(f"expected 401 after revocation, got {error.response.status_code}")
+        facts["revoked_after_reuse"] = True
+    secrets_seen += [token.access_token, token.refresh_token, refreshed.access_token]
+    facts["secrets"] = secrets_seen
+    facts["client_id"] = client_id
+    facts["ok"] = True
+    print(json.dumps(facts))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    pki = sub.add_parser("pki")
+    pki.add_argument("--out", required=True)
+    run = sub.add_parser("flow")
+    for name in ["--issuer", "--ca", "--strongroom", "--data-dir"]:
+        run.add_argument(name, required=True)
+    run.add_argument("--mode", choices=["dpop", "mtls"], required=True)
+    run.add_argument("--pki")
+    args = parser.parse_args()
+    if args.command == "pki":
+        make_pki(args.out)
+    else:
+        flow(args)
+
+
+if __name__ == "__main__":
+    main()
