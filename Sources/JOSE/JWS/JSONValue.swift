@@ -165,9 +165,15 @@ private struct Parser {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw error("unexpected character")
         }
@@ -182,7 +188,9 @@ private struct Parser {
     }
 
     mutating func parseObject(depth: Int) throws(JOSEError) -> JSONValue {
-        guard depth <= JSONValue.nestingDepthMax else { throw error("nesting deeper than \(JSONValue.nestingDepthMax)") }
+        guard depth <= JSONValue.nestingDepthMax else {
+            throw error("nesting deeper than \(JSONValue.nestingDepthMax)")
+        }
         index += 1  // {
         var members: [String: JSONValue] = [:]
         skipWhitespace()
@@ -217,7 +225,9 @@ private struct Parser {
     }
 
     mutating func parseArray(depth: Int) throws(JOSEError) -> JSONValue {
-        guard depth <= JSONValue.nestingDepthMax else { throw error("nesting deeper than \(JSONValue.nestingDepthMax)") }
+        guard depth <= JSONValue.nestingDepthMax else {
+            throw error("nesting deeper than \(JSONValue.nestingDepthMax)")
+        }
         index += 1  // [
         var elements: [JSONValue] = []
         skipWhitespace()

@@ -242,7 +242,8 @@ public struct ClientAssertionValidator: Sendable {
             default: values = []
             }
             guard values.contains(where: accepted.contains) else {
-                throw Self.invalidClient("client_assertion aud does not contain the issuer \(issuer) or an endpoint URL")
+                throw Self.invalidClient(
+                    "client_assertion aud does not contain the issuer \(issuer) or an endpoint URL")
             }
         }
     }
@@ -313,7 +314,8 @@ public struct ClientAssertionValidator: Sendable {
     /// the caller's: it keeps the `jti` until `exp`.
     static func requireJTI(_ claims: [String: JSONValue]) throws(OAuthError) -> String {
         guard let jti = claims["jti"]?.stringValue, !jti.isEmpty else {
-            throw invalidClient("client_assertion jti is missing; it is required (OIDC Core section 9), use a fresh random value")
+            throw invalidClient(
+                "client_assertion jti is missing; it is required (OIDC Core section 9), use a fresh random value")
         }
         guard jti.utf8.count <= jtiLengthBytesMax else {
             throw invalidClient("client_assertion jti is longer than \(jtiLengthBytesMax) bytes")
