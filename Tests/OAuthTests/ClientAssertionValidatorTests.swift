@@ -176,6 +176,27 @@ struct ClientAssertionValidatorTests {
         }
     }
 
+    @Test("CA-04, CA-06: extreme NumericDates are refused, never overflow")
+    func extremeTimes() throws {
+        for value in [Int64.min, Int64.max, JSONValue.numericDateMagnitudeMax + 1] {
+            expectOAuthError(.invalidClient, containing: "exp must be a NumericDate") {
+                _ = try Self.validate(Self.assertion(["exp": .integer(value)]))
+            }
+            expectOAuthError(.invalidClient, containing: "iat must be a NumericDate") {
+                _ = try Self.validate(Self.assertion(["iat": .integer(value)]))
+            }
+            expectOAuthError(.invalidClient, containing: "nbf must be a NumericDate") {
+                _ = try Self.validate(Self.assertion(["nbf": .integer(value)]))
+            }
+        }
+        expectOAuthError(.invalidClient, containing: "expired") {
+            _ = try Self.validate(Self.assertion(["exp": .integer(-JSONValue.numericDateMagnitudeMax)]))
+        }
+        expectOAuthError(.invalidClient, containing: "exp must be a NumericDate") {
+            _ = try Self.validate(Self.assertion(["exp": .number(-1e300)]))
+        }
+    }
+
     @Test("CA-05: jti is required (non-empty string, bounded) and returned for the replay check")
     func jti() throws {
         expectOAuthError(.invalidClient, containing: "jti is missing") {

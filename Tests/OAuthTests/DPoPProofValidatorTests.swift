@@ -261,6 +261,18 @@ struct DPoPProofValidatorTests {
         }
     }
 
+    @Test("DPOP-07: extreme iat values are refused, never overflow")
+    func extremeIssuedAt() throws {
+        for value in [Int64.min, Int64.max, -JSONValue.numericDateMagnitudeMax - 1] {
+            expectOAuthError(.invalidDPoPProof, containing: "iat must be a NumericDate") {
+                try Self.validateAtToken(Self.proof(["iat": .integer(value)]))
+            }
+        }
+        expectOAuthError(.invalidDPoPProof, containing: "s old") {
+            try Self.validateAtToken(Self.proof(["iat": .integer(-JSONValue.numericDateMagnitudeMax)]))
+        }
+    }
+
     @Test("DPOP-07: the window is configurable")
     func configurableWindow() throws {
         let narrow = DPoPProofValidator(

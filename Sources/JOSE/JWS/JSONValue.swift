@@ -49,13 +49,22 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// Largest NumericDate magnitude accepted, in seconds: 2^53 (the exact-integer range of
+    /// JSON implementations). Bounding it means `now - date` and `date - now` can never overflow
+    /// `Int64`, so a hostile `iat` of -2^63 is "not a NumericDate" instead of a trap.
+    public static let numericDateMagnitudeMax: Int64 = 1 << 53
+
     /// A JWT NumericDate (RFC 7519 §2) in whole seconds: an integer, or a finite number rounded
-    /// down. `nil` for anything else, including strings that look like numbers.
+    /// down, within ±``numericDateMagnitudeMax``. `nil` for anything else, including strings that
+    /// look like numbers.
     public var numericDate: Int64? {
+        let limit = Self.numericDateMagnitudeMax
         switch self {
-        case .integer(let value): return value
+        case .integer(let value):
+            guard value >= -limit, value <= limit else { return nil }
+            return value
         case .number(let value):
-            guard value.isFinite, value >= -9.2e18, value <= 9.2e18 else { return nil }
+            guard value.isFinite, value >= -Double(limit), value <= Double(limit) else { return nil }
             return Int64(value.rounded(.down))
         default: return nil
         }
