@@ -221,7 +221,8 @@ public struct ClientJWK: Sendable {
         case "OKP":
             guard crv == "Ed25519" else {
                 return .failure(
-                    Rejection(value: .skipped("\(label): OKP curve \(crv.map(Diagnostic.quote) ?? "missing") is not Ed25519"))
+                    Rejection(
+                        value: .skipped("\(label): OKP curve \(crv.map(Diagnostic.quote) ?? "missing") is not Ed25519"))
                 )
             }
             guard let x = member("x"), x.count == 32, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: x),
@@ -229,7 +230,8 @@ public struct ClientJWK: Sendable {
             else { return unusable("Ed25519 x must be a 32-byte base64url public key") }
             return .success((.ed25519(key), jwkValue))
         default:
-            return .failure(Rejection(value: .skipped("\(label): kty \(Diagnostic.quote(kty)) is not used for signatures")))
+            return .failure(
+                Rejection(value: .skipped("\(label): kty \(Diagnostic.quote(kty)) is not used for signatures")))
         }
     }
 

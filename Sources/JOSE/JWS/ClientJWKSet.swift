@@ -85,7 +85,9 @@ public struct ClientJWKSet: Sendable {
         where JWSVerification.isValidSignature(jws.signature, over: jws.signingInput, with: key.material) {
             return key
         }
-        let which = jws.kid.map { "the key with kid \(Diagnostic.quote($0))" } ?? "any of the client's \(algorithm.rawValue) keys"
+        let which =
+            jws.kid.map { "the key with kid \(Diagnostic.quote($0))" }
+            ?? "any of the client's \(algorithm.rawValue) keys"
         throw JOSEError(
             .invalidSignature,
             "the \(algorithm.rawValue) signature does not verify with \(which); sign with a key registered in the client's jwks"
@@ -106,7 +108,8 @@ public struct ClientJWKSet: Sendable {
         }
         candidates = candidates.filter { $0.isCompatible(with: algorithm) }
         guard !candidates.isEmpty else {
-            let scope = jws.kid.map { "the key(s) with kid \(Diagnostic.quote($0)) are" } ?? "no key in the client's jwks is"
+            let scope =
+                jws.kid.map { "the key(s) with kid \(Diagnostic.quote($0)) are" } ?? "no key in the client's jwks is"
             throw JOSEError(
                 .noMatchingKey,
                 jws.kid == nil

@@ -49,13 +49,22 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// Largest NumericDate magnitude accepted, in seconds: 2^53 (the exact-integer range of
+    /// JSON implementations). Bounding it means `now - date` and `date - now` can never overflow
+    /// `Int64`, so a hostile `iat` of -2^63 is "not a NumericDate" instead of a trap.
+    public static let numericDateMagnitudeMax: Int64 = 1 << 53
+
     /// A JWT NumericDate (RFC 7519 §2) in whole seconds: an integer, or a finite number rounded
-    /// down. `nil` for anything else, including strings that look like numbers.
+    /// down, within ±``numericDateMagnitudeMax``. `nil` for anything else, including strings that
+    /// look like numbers.
     public var numericDate: Int64? {
+        let limit = Self.numericDateMagnitudeMax
         switch self {
-        case .integer(let value): return value
+        case .integer(let value):
+            guard value >= -limit, value <= limit else { return nil }
+            return value
         case .number(let value):
-            guard value.isFinite, value >= -9.2e18, value <= 9.2e18 else { return nil }
+            guard value.isFinite, value >= -Double(limit), value <= Double(limit) else { return nil }
             return Int64(value.rounded(.down))
         default: return nil
         }
@@ -165,9 +174,15 @@ private struct Parser {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw error("unexpected character")
         }
@@ -182,7 +197,9 @@ private struct Parser {
     }
 
     mutating func parseObject(depth: Int) throws(JOSEError) -> JSONValue {
-        guard depth <= JSONValue.nestingDepthMax else { throw error("nesting deeper than \(JSONValue.nestingDepthMax)") }
+        guard depth <= JSONValue.nestingDepthMax else {
+            throw error("nesting deeper than \(JSONValue.nestingDepthMax)")
+        }
         index += 1  // {
         var members: [String: JSONValue] = [:]
         skipWhitespace()
@@ -217,7 +234,9 @@ private struct Parser {
     }
 
     mutating func parseArray(depth: Int) throws(JOSEError) -> JSONValue {
-        guard depth <= JSONValue.nestingDepthMax else { throw error("nesting deeper than \(JSONValue.nestingDepthMax)") }
+        guard depth <= JSONValue.nestingDepthMax else {
+            throw error("nesting deeper than \(JSONValue.nestingDepthMax)")
+        }
         index += 1  // [
         var elements: [JSONValue] = []
         skipWhitespace()

@@ -242,7 +242,8 @@ public struct ClientAssertionValidator: Sendable {
             default: values = []
             }
             guard values.contains(where: accepted.contains) else {
-                throw Self.invalidClient("client_assertion aud does not contain the issuer \(issuer) or an endpoint URL")
+                throw Self.invalidClient(
+                    "client_assertion aud does not contain the issuer \(issuer) or an endpoint URL")
             }
         }
     }
@@ -275,15 +276,7 @@ public struct ClientAssertionValidator: Sendable {
 
     /// CA-06, SP-18: `iat`, when present, is a NumericDate at most ``futureSkewSecondsMax`` ahead.
     func rejectFutureIssuedAt(_ claims: [String: JSONValue], nowSeconds: Int64) throws(OAuthError) {
-        guard let iatValue = claims["iat"] else { return }
-        guard let iat = iatValue.numericDate else {
-            throw Self.invalidClient("client_assertion iat must be a NumericDate (seconds since the epoch)")
-        }
-        guard iat - nowSeconds <= futureSkewSecondsMax else {
-            throw Self.invalidClient(
-                "client_assertion iat is \(iat - nowSeconds) s in the future; at most \(futureSkewSecondsMax) s of clock skew is accepted, check the client clock"
-            )
-        }
+        try rejectFutureTime("iat", in: claims, nowSeconds: nowSeconds)
     }
 
     /// CA-06 (MAY): `iat`, when present, is not older than ``issuedAtAgeSecondsMax``.
@@ -298,13 +291,19 @@ public struct ClientAssertionValidator: Sendable {
 
     /// CA-06, SP-18: `nbf`, when present, is a NumericDate at most ``futureSkewSecondsMax`` ahead.
     func rejectFutureNotBefore(_ claims: [String: JSONValue], nowSeconds: Int64) throws(OAuthError) {
-        guard let nbfValue = claims["nbf"] else { return }
-        guard let nbf = nbfValue.numericDate else {
-            throw Self.invalidClient("client_assertion nbf must be a NumericDate (seconds since the epoch)")
+        try rejectFutureTime("nbf", in: claims, nowSeconds: nowSeconds)
+    }
+
+    /// The shared rule of ``rejectFutureIssuedAt(_:nowSeconds:)`` and ``rejectFutureNotBefore(_:nowSeconds:)``.
+    private func rejectFutureTime(_ name: String, in claims: [String: JSONValue], nowSeconds: Int64) throws(OAuthError)
+    {
+        guard let value = claims[name] else { return }
+        guard let time = value.numericDate else {
+            throw Self.invalidClient("client_assertion \(name) must be a NumericDate (seconds since the epoch)")
         }
-        guard nbf - nowSeconds <= futureSkewSecondsMax else {
+        guard time - nowSeconds <= futureSkewSecondsMax else {
             throw Self.invalidClient(
-                "client_assertion nbf is \(nbf - nowSeconds) s in the future; at most \(futureSkewSecondsMax) s of clock skew is accepted, check the client clock"
+                "client_assertion \(name) is \(time - nowSeconds) s in the future; at most \(futureSkewSecondsMax) s of clock skew is accepted, check the client clock"
             )
         }
     }
@@ -313,7 +312,8 @@ public struct ClientAssertionValidator: Sendable {
     /// the caller's: it keeps the `jti` until `exp`.
     static func requireJTI(_ claims: [String: JSONValue]) throws(OAuthError) -> String {
         guard let jti = claims["jti"]?.stringValue, !jti.isEmpty else {
-            throw invalidClient("client_assertion jti is missing; it is required (OIDC Core section 9), use a fresh random value")
+            throw invalidClient(
+                "client_assertion jti is missing; it is required (OIDC Core section 9), use a fresh random value")
         }
         guard jti.utf8.count <= jtiLengthBytesMax else {
             throw invalidClient("client_assertion jti is longer than \(jtiLengthBytesMax) bytes")

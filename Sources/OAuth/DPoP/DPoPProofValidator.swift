@@ -223,7 +223,8 @@ public struct DPoPProofValidator: Sendable {
     /// DPOP-05: `htm` equals the request method (case-sensitive, RFC 9110 §9.1).
     func requireMethodMatches(_ htm: String, method: String) throws(OAuthError) {
         guard htm == method else {
-            throw invalidProof("the DPoP proof htm \(Diagnostic.quote(htm)) does not match the request method \(method)")
+            throw invalidProof(
+                "the DPoP proof htm \(Diagnostic.quote(htm)) does not match the request method \(method)")
         }
     }
 
@@ -232,7 +233,8 @@ public struct DPoPProofValidator: Sendable {
     /// query and fragment ignored). Returns the normalised URI.
     func requireTargetURIMatches(_ htu: String, targetURI: String) throws(OAuthError) -> String {
         guard let expected = DPoPTargetURI.normalized(targetURI) else {
-            throw OAuthError(.serverError, "the configured request URI for DPoP validation is not an absolute http(s) URI")
+            throw OAuthError(
+                .serverError, "the configured request URI for DPoP validation is not an absolute http(s) URI")
         }
         guard let presented = DPoPTargetURI.normalized(htu) else {
             throw invalidProof("the DPoP proof htu \(Diagnostic.quote(htu)) is not an absolute https URI")
@@ -253,7 +255,8 @@ public struct DPoPProofValidator: Sendable {
         }
         let expected = Base64URL.encode(SHA256.hash(data: Array(accessToken.utf8)))
         guard ath == expected else {
-            throw invalidProof("the DPoP proof ath does not match the access token; use base64url(SHA-256(access token))")
+            throw invalidProof(
+                "the DPoP proof ath does not match the access token; use base64url(SHA-256(access token))")
         }
     }
 
@@ -265,7 +268,8 @@ public struct DPoPProofValidator: Sendable {
             throw OAuthError(.serverError, "the server DPoP nonce is not a non-empty NQCHAR string")
         }
         guard let nonce = claims["nonce"] else {
-            throw useNonce("the DPoP proof has no nonce; retry with the nonce from the DPoP-Nonce header", expectedNonce)
+            throw useNonce(
+                "the DPoP proof has no nonce; retry with the nonce from the DPoP-Nonce header", expectedNonce)
         }
         guard nonce.stringValue == expectedNonce else {
             throw useNonce(
