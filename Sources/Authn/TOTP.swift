@@ -64,7 +64,9 @@ public struct TOTP: Sendable {
     /// let totp = try TOTP(secret: Array("12345678901234567890".utf8), digits: 8)
     /// totp.code(at: 59)   // "94287082" (RFC 6238 Appendix B)
     /// ```
-    public init(secret: [UInt8], digits: Int = TOTP.defaultDigits, stepSeconds: Int64 = TOTP.defaultStepSeconds)
+    public init(
+        secret: [UInt8], digits: Int = TOTP.defaultDigits, stepSeconds: Int64 = TOTP.defaultStepSeconds
+    )
         throws(Failure)
     {
         try Self.requireSecretLength(secret)

@@ -20,7 +20,8 @@ public enum ClientJWKSChecks {
     /// (``requireKeyStrength(_:index:)``), `x5c` well-formed (``validateX5C(_:index:)``).
     static func validateClientJWKS(_ value: JSONValue) throws(OAuthError) -> String {
         guard case .object(let set) = value else {
-            throw OAuthError(.invalidClientMetadata, "jwks must be a JSON object {\"keys\": [...]}, not \(value.typeName)")
+            throw OAuthError(
+                .invalidClientMetadata, "jwks must be a JSON object {\"keys\": [...]}, not \(value.typeName)")
         }
         guard case .array(let keys)? = set["keys"], !keys.isEmpty else {
             throw OAuthError(.invalidClientMetadata, "jwks must have a non-empty \"keys\" array (RFC 7517 §5)")
@@ -31,7 +32,8 @@ public enum ClientJWKSChecks {
         }
         for (index, key) in keys.enumerated() {
             guard case .object(let members) = key else {
-                throw OAuthError(.invalidClientMetadata, "jwks.keys[\(index)] must be a JSON object, not \(key.typeName)")
+                throw OAuthError(
+                    .invalidClientMetadata, "jwks.keys[\(index)] must be a JSON object, not \(key.typeName)")
             }
             guard case .string(let kty)? = members["kty"], !kty.isEmpty else {
                 throw OAuthError(.invalidClientMetadata, "jwks.keys[\(index)] has no \"kty\" string (RFC 7517 §4.1)")
@@ -67,7 +69,8 @@ public enum ClientJWKSChecks {
             guard bits >= rsaModulusBitsMin else {
                 throw OAuthError(
                     .invalidClientMetadata,
-                    "jwks.keys[\(index)] is a \(bits)-bit RSA key; FAPI 2.0 requires at least \(rsaModulusBitsMin) bits")
+                    "jwks.keys[\(index)] is a \(bits)-bit RSA key; FAPI 2.0 requires at least \(rsaModulusBitsMin) bits"
+                )
             }
         case "EC":
             guard case .string(let crv)? = members["crv"], allowedECCurves.contains(crv) else {

@@ -88,7 +88,8 @@ public struct ClientMetadata: Sendable, Hashable {
     /// filled in, absent optional members and empty `contacts` omitted, unknown members dropped.
     public func normalizedJSON(pretty: Bool = false) -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted] : [.sortedKeys, .withoutEscapingSlashes]
         // Encoding strings, booleans and a JSONValue cannot fail.
         return (try? encoder.encode(self)).map { [UInt8]($0) } ?? []
     }
@@ -149,7 +150,8 @@ public struct ClientMetadata: Sendable, Hashable {
         self.requireSignedRequestObject = try m.bool("require_signed_request_object") ?? false
 
         self.grantTypes = try Check.validateGrantTypes(try m.stringArray("grant_types"))
-        self.responseTypes = try Check.validateResponseTypes(try m.stringArray("response_types"), grantTypes: grantTypes)
+        self.responseTypes = try Check.validateResponseTypes(
+            try m.stringArray("response_types"), grantTypes: grantTypes)
         self.redirectURIs = try RedirectURIChecks.validateRedirectURIs(
             try m.stringArray("redirect_uris"), grantTypes: grantTypes)
         let scope = try m.string("scope")

@@ -215,7 +215,8 @@ public enum ClientMetadataChecks {
                 case "implicit":
                     throw OAuthError(
                         .invalidClientMetadata,
-                        "grant_types contains \"implicit\"; FAPI 2.0 forbids the implicit grant: use authorization_code")
+                        "grant_types contains \"implicit\"; FAPI 2.0 forbids the implicit grant: use authorization_code"
+                    )
                 default:
                     throw OAuthError(
                         .invalidClientMetadata,
@@ -236,7 +237,9 @@ public enum ClientMetadataChecks {
 
     /// SP-20, DCR-02: `response_types` is `["code"]` exactly when `authorization_code` is a grant
     /// type and `[]` otherwise (RFC 7591 §2.1 consistency); absent takes that value.
-    public static func validateResponseTypes(_ values: [String]?, grantTypes: [GrantType]) throws(OAuthError)
+    public static func validateResponseTypes(
+        _ values: [String]?, grantTypes: [GrantType]
+    ) throws(OAuthError)
         -> [String]
     {
         let expected = grantTypes.contains(.authorizationCode) ? ["code"] : []

@@ -5,7 +5,9 @@ import Foundation
 public enum RedirectURIChecks {
     /// DCR-03: `redirect_uris` is required and non-empty when `authorization_code` is a grant
     /// type; each entry passes ``validateRedirectURI(_:)``; duplicates are dropped.
-    public static func validateRedirectURIs(_ values: [String]?, grantTypes: [GrantType]) throws(OAuthError)
+    public static func validateRedirectURIs(
+        _ values: [String]?, grantTypes: [GrantType]
+    ) throws(OAuthError)
         -> [String]
     {
         let values = values ?? []
@@ -57,7 +59,8 @@ public enum RedirectURIChecks {
     /// DCR-03: user information (`user@host`) in a redirect URI only serves to disguise its host.
     static func rejectUserInfo(_ uri: AbsoluteURI, _ value: String) throws(OAuthError) {
         guard uri.userInfo == nil else {
-            throw OAuthError(.invalidRedirectURI, "redirect URI \"\(value)\" contains user information ('…@'); remove it")
+            throw OAuthError(
+                .invalidRedirectURI, "redirect URI \"\(value)\" contains user information ('…@'); remove it")
         }
     }
 

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// IP address text ↔ bytes, for `tls_client_auth_san_ip` (RFC 8705 §2.1.2) and iPAddress SAN

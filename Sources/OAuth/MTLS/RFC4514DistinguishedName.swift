@@ -186,8 +186,9 @@ public struct RFC4514DistinguishedName: Sendable, Hashable {
 
         mutating func parseType() throws(ParseError) -> String {
             let start = index
-            while let byte = current, byte.isASCIILetter || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            while let byte = current,
+                byte.isASCIILetter || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
             {
                 index += 1
             }
@@ -236,8 +237,9 @@ public struct RFC4514DistinguishedName: Sendable, Hashable {
                     guard let next = current else { throw ParseError(description: "the name ends with a lone '\\'") }
                     if next.isHexDigit {
                         guard index + 1 < bytes.count, bytes[index + 1].isHexDigit else {
-                            throw ParseError(description: "'\\' must be followed by two hex digits or a special "
-                                + "character at byte \(index)")
+                            throw ParseError(
+                                description: "'\\' must be followed by two hex digits or a special "
+                                    + "character at byte \(index)")
                         }
                         value.append(Self.hexValue(next) << 4 | Self.hexValue(bytes[index + 1]))
                         index += 2

@@ -44,7 +44,8 @@ public struct TLSClientAuthMatcher: Sendable {
             do {
                 certificates.append(try Certificate(pemDocument: document))
             } catch {
-                throw ConfigurationError(description: "a CERTIFICATE block in the client CA file does not parse: \(error)")
+                throw ConfigurationError(
+                    description: "a CERTIFICATE block in the client CA file does not parse: \(error)")
             }
         }
         guard !certificates.isEmpty else {
@@ -60,7 +61,8 @@ public struct TLSClientAuthMatcher: Sendable {
         let leaf = try Self.parse(certificateDER, what: "client certificate")
         guard intermediatesDER.count <= Self.intermediateCountMax else {
             throw OAuthError(
-                .invalidClient, "the client sent \(intermediatesDER.count) intermediate certificates; at most "
+                .invalidClient,
+                "the client sent \(intermediatesDER.count) intermediate certificates; at most "
                     + "\(Self.intermediateCountMax) are accepted")
         }
         var intermediates: [Certificate] = []
@@ -72,8 +74,9 @@ public struct TLSClientAuthMatcher: Sendable {
 
     /// MTLS-01: the certificate chains to a trusted CA under RFC 5280 rules (signatures, validity
     /// periods at `time`, basic constraints, name constraints).
-    func requireChainToTrustedCA(_ leaf: Certificate, intermediates: [Certificate], at time: Date) async throws(OAuthError)
-    {
+    func requireChainToTrustedCA(
+        _ leaf: Certificate, intermediates: [Certificate], at time: Date
+    ) async throws(OAuthError) {
         var verifier = Verifier(rootCertificates: CertificateStore(trustedCAs)) {
             RFC5280Policy(fixedExpiryValidationTime: time)
         }
@@ -108,7 +111,9 @@ public struct TLSClientAuthMatcher: Sendable {
     }
 
     /// MTLS-01: the certificate carries exactly the registered attribute (RFC 8705 §2.1.2).
-    static func requireRegisteredAttribute(_ registered: TLSClientAuthAttribute, in leaf: Certificate)
+    static func requireRegisteredAttribute(
+        _ registered: TLSClientAuthAttribute, in leaf: Certificate
+    )
         throws(OAuthError)
     {
         let matched: Bool
