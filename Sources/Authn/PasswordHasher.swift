@@ -42,12 +42,13 @@ public struct PasswordHasher: Sendable {
         public var description: String { "ln=\(logN),r=\(blockSize),p=\(parallelism)" }
     }
 
-    /// The parameters new hashes use: N = 2^15, r = 8, p = 1 (32 MiB per hash). Measured on the build machine (shared AMD EPYC vCPU, BoringSSL's
-    /// scrypt compiled -O2 as in a release build): 85–105 ms CPU per hash, inside the 50–150 ms
-    /// target for one interactive login on one core (2^14: 34–42 ms, too cheap; 2^16: 173–184 ms,
-    /// too slow). Debug builds compile BoringSSL at -O0 and take about 680 ms. Raise `logN` when
-    /// cores get faster: stored hashes keep their own parameters and ``verify(password:against:)``
-    /// reports `needsRehash` on the next successful login.
+    /// The parameters new hashes use: N = 2^15, r = 8, p = 1 (32 MiB per hash). Measured on the
+    /// build machine (shared AMD EPYC vCPU, BoringSSL's scrypt compiled -O2 as in a release
+    /// build): 85–105 ms CPU per hash, inside the 50–150 ms target for one interactive login on
+    /// one core (2^14: 34–42 ms, too cheap; 2^16: 173–184 ms, too slow). Debug builds compile
+    /// BoringSSL at -O0 and take about 680 ms. Raise `logN` when cores get faster: stored hashes
+    /// keep their own parameters and ``verify(password:against:)`` reports `needsRehash` on the
+    /// next successful login.
     public static let defaultParameters = Parameters(logN: 15, blockSize: 8, parallelism: 1)
     /// Salt length: 16 random bytes (128 bits) per hash.
     public static let saltByteCount = 16

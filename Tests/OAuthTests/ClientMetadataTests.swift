@@ -256,7 +256,8 @@ enum MetadataDocumentErrors {
         let pkj = MetadataDocument.error(removing: ["jwks_uri"])
         #expect(
             pkj?.description
-                == "token_endpoint_auth_method private_key_jwt needs jwks or jwks_uri: the OP verifies the client's assertion JWTs with these keys"
+                == "token_endpoint_auth_method private_key_jwt needs jwks or jwks_uri: "
+                + "the OP verifies the client's assertion JWTs with these keys"
         )
         let selfSigned = MetadataDocument.error(
             ["token_endpoint_auth_method": "self_signed_tls_client_auth"], removing: ["jwks_uri"])
@@ -424,7 +425,8 @@ enum MetadataDocumentErrors {
         #expect(remote?.code == .invalidRedirectURI)
         #expect(
             remote?.description
-                == "redirect URI \"http://client.example.com/cb\" uses http; use https (http is only allowed to the loopback addresses 127.0.0.1 and [::1], RFC 8252 §7.3)"
+                == "redirect URI \"http://client.example.com/cb\" uses http; use https (http is only allowed "
+                + "to the loopback addresses 127.0.0.1 and [::1], RFC 8252 §7.3)"
         )
         #expect(Self.redirectError(["http://127.0.0.2/cb"])?.code == .invalidRedirectURI)
         #expect(Self.redirectError(["http://[::2]/cb"])?.code == .invalidRedirectURI)

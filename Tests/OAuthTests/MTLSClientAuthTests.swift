@@ -255,3 +255,37 @@ func authenticationError(_ body: () async throws(OAuthError) -> Void) async -> O
         #expect(Self.error([1, 2, 3], jwks: TestPKI.jwks(x5c: [[leaf.der]]))?.code == .invalidClient)
     }
 }
+
+/// MTLS-03 and MTLS-05: per-request rules.
+@Suite struct MTLSRequestCheckTests {
+    /// MTLS-03: certificate-authenticated requests must name the client.
+    @Test func mtls03RequiresTheClientIDParameter() throws {
+        #expect(try MTLSRequestChecks.requireClientID("client-1") == "client-1")
+        for missing in [nil, ""] as [String?] {
+            #expect(throws: OAuthError.self) { try MTLSRequestChecks.requireClientID(missing) }
+        }
+        do {
+            _ = try MTLSRequestChecks.requireClientID(nil)
+        } catch {
+            #expect(error.code == .invalidClient)
+            #expect(error.status == 401)
+        }
+    }
+
+    /// MTLS-05: the presented certificate's thumbprint must equal the token's cnf x5t#S256.
+    @Test func mtls05AcceptsOnlyTheBoundCertificate() throws {
+        let bound = try TestPKI.makeLeaf(issuedBy: nil)
+        let other = try TestPKI.makeLeaf(issuedBy: nil)
+        let cnf = CertificateThumbprint.x5tS256(der: bound.der)
+        try MTLSRequestChecks.requireBoundCertificate(confirmation: cnf, presentedCertificateDER: bound.der)
+        for presented in [other.der, nil] as [[UInt8]?] {
+            do {
+                try MTLSRequestChecks.requireBoundCertificate(confirmation: cnf, presentedCertificateDER: presented)
+                Issue.record("a token bound to another certificate was accepted")
+            } catch {
+                #expect(error.code == .invalidToken)
+                #expect(error.status == 401)
+            }
+        }
+    }
+}

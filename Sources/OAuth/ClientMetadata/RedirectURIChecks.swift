@@ -52,7 +52,8 @@ public enum RedirectURIChecks {
     static func rejectFragment(_ uri: AbsoluteURI, _ value: String) throws(OAuthError) {
         guard !uri.hasFragment else {
             throw OAuthError(
-                .invalidRedirectURI, "redirect URI \"\(value)\" contains a fragment ('#'); remove it (RFC 6749 §3.1.2)")
+                .invalidRedirectURI,
+                "redirect URI \"\(value)\" contains a fragment ('#'); remove it (RFC 6749 §3.1.2)")
         }
     }
 
