@@ -1,1 +1,0 @@
-// End-user authentication primitives: password hashing and TOTP (see the files beside this one).
