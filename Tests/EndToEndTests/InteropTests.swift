@@ -49,7 +49,8 @@ extension EndToEndTests {
         var secrets: [String] = []
         for mode in ["dpop", "mtls"] {
             let facts = try runInterop([
-                "flow", "--issuer", server.issuer, "--ca", server.caFile, "--strongroom", try Strongroom.requireBinary(),
+                "flow", "--issuer", server.issuer, "--ca", server.caFile, "--strongroom",
+                try Strongroom.requireBinary(),
                 "--data-dir", data, "--mode", mode, "--pki", pki,
             ])
             #expect(facts["code_reuse"] as? String == "invalid_grant", "\(mode): \(facts)")

@@ -25,7 +25,9 @@ public struct AdminResponse: Codable, Sendable {
     public var error: String?
 
     public static func success(_ json: String) -> AdminResponse { AdminResponse(ok: true, json: json, error: nil) }
-    public static func failure(_ message: String) -> AdminResponse { AdminResponse(ok: false, json: nil, error: message) }
+    public static func failure(_ message: String) -> AdminResponse {
+        AdminResponse(ok: false, json: nil, error: message)
+    }
 }
 
 /// Carries out admin requests against a Ledger.
@@ -51,10 +53,12 @@ public struct AdminService: Sendable {
                 let clientID = metadata.clientID ?? ""
                 let normalized = String(decoding: metadata.normalizedJSON(), as: UTF8.self)
                 try await ledger.execute(
-                    RegisterClient(clientID: clientID, metadata: normalized, via: "cli", actor: .operator(operatorName)))
+                    RegisterClient(clientID: clientID, metadata: normalized, via: "cli", actor: .operator(operatorName))
+                )
                 return .success(String(decoding: metadata.normalizedJSON(pretty: true), as: UTF8.self))
             case .removeClient(let clientID, let reason):
-                try await ledger.execute(RemoveClient(clientID: clientID, reason: reason, actor: .operator(operatorName)))
+                try await ledger.execute(
+                    RemoveClient(clientID: clientID, reason: reason, actor: .operator(operatorName)))
                 return .success(#"{"client_id":"\#(clientID)","status":"removed"}"#)
             case .listClients:
                 let rows = try await ledger.projection.pool.read { db in
@@ -63,7 +67,8 @@ public struct AdminService: Sendable {
                 }
                 let list: [[String: Any]] = rows.map { row in
                     let metadata =
-                        (try? JSONSerialization.jsonObject(with: Data((row[2] as String).utf8)) as? [String: Any]) ?? [:]
+                        (try? JSONSerialization.jsonObject(with: Data((row[2] as String).utf8)) as? [String: Any])
+                        ?? [:]
                     return [
                         "client_id": row[0] as String, "status": row[1] as String,
                         "client_name": metadata["client_name"] as? String ?? "",
@@ -74,7 +79,8 @@ public struct AdminService: Sendable {
             case .showClient(let clientID):
                 guard
                     let row = try await ledger.projection.pool.read({ db in
-                        try Row.fetchOne(db, sql: "SELECT metadata, status FROM clients WHERE client_id = ?", arguments: [clientID])
+                        try Row.fetchOne(
+                            db, sql: "SELECT metadata, status FROM clients WHERE client_id = ?", arguments: [clientID])
                     })
                 else { return .failure("no client \(clientID)") }
                 var metadata =

@@ -11,7 +11,9 @@ public enum AdminSocket {
     public static func tokenPath(dataDirectory: String) -> String { dataDirectory + "/admin.token" }
 
     /// Writes a fresh token and returns the application serving the socket (run it beside the OP).
-    public static func makeApplication(dataDirectory: String, service: AdminService, logger: Logger) throws
+    public static func makeApplication(
+        dataDirectory: String, service: AdminService, logger: Logger
+    ) throws
         -> some ApplicationProtocol
     {
         let socket = socketPath(dataDirectory: dataDirectory)
@@ -43,7 +45,9 @@ public enum AdminSocket {
     }
 
     /// Sends `request` to a running server's admin socket (the CLI's side).
-    public static func send(_ request: AdminRequest, dataDirectory: String, operatorName: String) throws
+    public static func send(
+        _ request: AdminRequest, dataDirectory: String, operatorName: String
+    ) throws
         -> AdminResponse
     {
         guard let token = FileManager.default.contents(atPath: tokenPath(dataDirectory: dataDirectory)) else {

@@ -44,7 +44,9 @@ struct ClientAuthenticator: Sendable {
         }
     }
 
-    func authenticate(_ form: [String: String], request: Request, context: OPRequestContext) async throws
+    func authenticate(
+        _ form: [String: String], request: Request, context: OPRequestContext
+    ) async throws
         -> AuthenticatedClient
     {
         let certificate = await context.peerCertificateDER()
@@ -52,18 +54,22 @@ struct ClientAuthenticator: Sendable {
         if request.headers[.authorization] != nil {
             throw OAuthError(
                 .invalidClient,
-                "HTTP Basic / client secrets are not accepted; authenticate with private_key_jwt or a TLS client certificate")
+                "HTTP Basic / client secrets are not accepted; authenticate with private_key_jwt or a TLS client certificate"
+            )
         }
         if form["client_secret"] != nil {
             throw OAuthError(
-                .invalidClient, "client_secret is not accepted; use private_key_jwt or a TLS client certificate (SP-11)")
+                .invalidClient, "client_secret is not accepted; use private_key_jwt or a TLS client certificate (SP-11)"
+            )
         }
         if form["client_assertion"] != nil || form["client_assertion_type"] != nil {
             return try privateKeyJWT(form, thumbprint: thumbprint)
         }
         guard let clientID = form["client_id"] else {
             throw OAuthError(
-                .invalidClient, "client authentication is required: send a client assertion, or client_id with a TLS client certificate")
+                .invalidClient,
+                "client authentication is required: send a client assertion, or client_id with a TLS client certificate"
+            )
         }
         let client = try ClientRecord.load(clientID, from: env.projection)
         guard let certificate, let thumbprint else {

@@ -23,7 +23,8 @@ struct PAREndpoint: Sendable {
         for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
             router.on(RouterPath(path), method: method) { _, _ -> Response in
                 throw OPHTTPError(
-                    .methodNotAllowed, error: "invalid_request", description: "use POST for pushed authorization requests",
+                    .methodNotAllowed, error: "invalid_request",
+                    description: "use POST for pushed authorization requests",
                     headers: [.allow: "POST"])
             }
         }
@@ -76,7 +77,9 @@ struct PAREndpoint: Sendable {
     }
 
     /// Journals the refusal (no state change), then the error goes back to the client.
-    func record(_ error: OAuthError, form: [String: String], client: AuthenticatedClient?, context: OPRequestContext)
+    func record(
+        _ error: OAuthError, form: [String: String], client: AuthenticatedClient?, context: OPRequestContext
+    )
         async throws
     {
         var safe = form

@@ -56,7 +56,9 @@ struct TokenEndpoint: Sendable {
 
     /// SP-10, DPOP-11, DPOP-15, MTLS-04: a DPoP proof binds to its key; without one a TLS client
     /// certificate binds; without either nothing is issued.
-    func senderConstraint(_ request: Request, client: AuthenticatedClient, evidence: inout ClientEvidence) throws
+    func senderConstraint(
+        _ request: Request, client: AuthenticatedClient, evidence: inout ClientEvidence
+    ) throws
         -> Binding
     {
         let proofs = request.headers[values: .init("DPoP")!]

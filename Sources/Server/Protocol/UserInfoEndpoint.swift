@@ -61,14 +61,17 @@ struct UserInfoEndpoint: Sendable {
             // DPOP-14: a DPoP-bound token comes with the DPoP scheme and a proof of its key.
             guard scheme == "dpop" else {
                 throw Self.challenge(
-                    "DPoP", OAuthError(.invalidToken, "this access token is DPoP-bound: use the DPoP scheme with a proof"))
+                    "DPoP",
+                    OAuthError(.invalidToken, "this access token is DPoP-bound: use the DPoP scheme with a proof"))
             }
             let proof = try dpop.validate(
-                headerValues: request.headers[values: .init("DPoP")!], method: method, targetURI: env.issuer + "/userinfo",
+                headerValues: request.headers[values: .init("DPoP")!], method: method,
+                targetURI: env.issuer + "/userinfo",
                 accessToken: token, nowSeconds: env.nowSeconds)
             guard proof.jkt == jkt else {
                 throw Self.challenge(
-                    "DPoP", OAuthError(.invalidToken, "the DPoP proof is not signed with the key the token is bound to"))
+                    "DPoP", OAuthError(.invalidToken, "the DPoP proof is not signed with the key the token is bound to")
+                )
             }
         } else if let x5t = row.cnfX5tS256 {
             // MTLS-05: the certificate of this connection is the one the token is bound to.
@@ -79,7 +82,8 @@ struct UserInfoEndpoint: Sendable {
                     OAuthError(.invalidToken, "the TLS client certificate is not the one this token is bound to"))
             }
         } else {
-            throw Self.challenge(challengeScheme, OAuthError(.invalidToken, "the access token is not sender-constrained"))
+            throw Self.challenge(
+                challengeScheme, OAuthError(.invalidToken, "the access token is not sender-constrained"))
         }
         let scopes = Set(row.scope.split(separator: " ").map(String.init))
         guard scopes.contains("openid"), let subject = row.subject else {

@@ -59,7 +59,8 @@ struct ClientsCommand: AsyncParsableCommand {
                 }
                 data = contents
             }
-            print(try await runAdmin(.registerClient(metadata: String(decoding: data, as: UTF8.self)), dataDir: dataDir))
+            print(
+                try await runAdmin(.registerClient(metadata: String(decoding: data, as: UTF8.self)), dataDir: dataDir))
         }
     }
 
@@ -104,7 +105,9 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(help: "The subject identifier; generated when absent.") var subject: String?
 
         func run() async throws {
-            guard passwordStdin else { throw ValidationError("pass --password-stdin and the password on standard input") }
+            guard passwordStdin else {
+                throw ValidationError("pass --password-stdin and the password on standard input")
+            }
             guard let line = readLine(strippingNewline: true), !line.isEmpty else {
                 throw ValidationError("no password on standard input")
             }
