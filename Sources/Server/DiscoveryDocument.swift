@@ -46,6 +46,11 @@ public struct DiscoveryDocument: Codable, Sendable, Equatable {
     public var claimsParameterSupported: Bool?
     public var claimsSupported: [String]?
     public var promptValuesSupported: [String]?
+    /// REV-01, INT-01.
+    public var revocationEndpoint: String?
+    public var introspectionEndpoint: String?
+    public var revocationEndpointAuthMethodsSupported: [String]?
+    public var introspectionEndpointAuthMethodsSupported: [String]?
 
     /// The FAPI 2.0 skeleton for `issuer` (already normalised: https, no trailing slash).
     public init(issuer: String) {
@@ -56,7 +61,7 @@ public struct DiscoveryDocument: Codable, Sendable, Equatable {
         self.pushedAuthorizationRequestEndpoint = issuer + EndpointPath.pushedAuthorizationRequest
         self.responseTypesSupported = ["code"]
         self.responseModesSupported = ["query"]
-        self.grantTypesSupported = ["authorization_code", "refresh_token"]
+        self.grantTypesSupported = ["authorization_code", "refresh_token", "client_credentials"]
         self.codeChallengeMethodsSupported = ["S256"]
         self.tokenEndpointAuthMethodsSupported = ["private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"]
         self.tokenEndpointAuthSigningAlgValuesSupported = ["PS256", "ES256"]
@@ -92,5 +97,9 @@ public struct DiscoveryDocument: Codable, Sendable, Equatable {
         case claimsParameterSupported = "claims_parameter_supported"
         case claimsSupported = "claims_supported"
         case promptValuesSupported = "prompt_values_supported"
+        case revocationEndpoint = "revocation_endpoint"
+        case introspectionEndpoint = "introspection_endpoint"
+        case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
+        case introspectionEndpointAuthMethodsSupported = "introspection_endpoint_auth_methods_supported"
     }
 }

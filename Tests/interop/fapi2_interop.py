@@ -153,6 +153,47 @@ def origin_join(issuer, path):
     return f"{parsed.scheme}://{parsed.netloc}{path}"
 
 
+def rotate_and_sign(args, client, session, client_id, browser, username, password, secret):
+    """`keys rotate` while serving: the next ID token is signed by the new key, the old one is still published."""
+    rotation = json.loads(cli(args.strongroom, args.data_dir, ["keys", "rotate", "--algorithm", "ES256"]))
+    kids = {key["kid"] for key in session.get(client.jwks_uri).json()["keys"]}
+    if rotation["newKid"] not in kids or rotation["retiredKid"] not in kids:
+        fail(f"after rotation the JWKS must publish both keys: {kids} vs {rotation}")
+    azr = client.authorization_request(scope="openid accounts")
+    par = client.pushed_authorization_request(azr)
+    # Logged in already (SSO session): no login page. The earlier grant was revoked by the code
+    # reuse, so consent is asked again.
+    page = browser.get(par.uri, allow_redirects=False)
+    if page.status_code != 200 or 'name="decision"' not in page.text:
+        fail(f"expected the consent page (SSO session, revoked grant), got {page.status_code}")
+    consent = browser.post(origin_join(args.issuer, form_action(page.text)),
+                           data={**hidden_fields(page.text), "decision": "approve"}, allow_redirects=False)
+    token = client.authorization_code(azr.validate_callback(consent.headers["Location"]), validate=False)
+    # Consent is now remembered: the next authorization returns straight to the client (303).
+    azr2 = client.authorization_request(scope="openid accounts")
+    again = browser.get(client.pushed_authorization_request(azr2).uri, allow_redirects=False)
+    if again.status_code != 303 or "code=" not in again.headers.get("Location", ""):
+        fail(f"remembered consent should redirect with a code, got {again.status_code}")
+    from jwskate import SignedJwt
+    kid = SignedJwt(str(token.id_token)).headers["kid"]
+    if kid != rotation["newKid"]:
+        fail(f"the ID token after rotation is signed by {kid}, not the new key {rotation['newKid']}")
+    return {"rotated_kid_signs": True}
+
+
+def client_credentials_and_revoke(client, session):
+    """client_credentials (certificate-bound), introspection, RFC 7009 revocation."""
+    token = client.client_credentials(scope="accounts")
+    if token.token_type.lower() != "bearer":
+        fail("client_credentials token should be certificate-bound (Bearer + cnf)")
+    if not client.introspect_token(token.access_token).get("active"):
+        fail("client_credentials token does not introspect as active")
+    client.revoke_access_token(token.access_token)
+    if client.introspect_token(token.access_token).get("active") is not False:
+        fail("a revoked token still introspects as active")
+    return {"client_credentials": True, "revocation": True}
+
+
 def flow(args):
     facts = {"mode": args.mode}
     session = requests.Session()
@@ -164,7 +205,7 @@ def flow(args):
     metadata = {
         "client_name": f"Interop TPP ({args.mode})",
         "redirect_uris": [REDIRECT_URI],
-        "grant_types": ["authorization_code", "refresh_token"],
+        "grant_types": ["authorization_code", "refresh_token"] + (["client_credentials"] if args.mode == "mtls" else []),
         "scope": "accounts",
         "id_token_signed_response_alg": "ES256",
     }
@@ -216,6 +257,12 @@ def flow(args):
         fail(f"userinfo failed: {error!r} {getattr(response_, 'headers', None)} {getattr(response_, 'text', None)}")
     if userinfo.get("sub") != facts["id_token_sub"]:
         fail(f"userinfo sub {userinfo.get('sub')} differs from the ID token's")
+    # RFC 7662: the client introspects its own token; the sender constraint is in cnf.
+    introspection = client.introspect_token(token.access_token)
+    bound = "jkt" if args.mode == "dpop" else "x5t#S256"
+    if not introspection.get("active") or bound not in introspection.get("cnf", {}):
+        fail(f"introspection of a fresh token: {introspection}")
+    facts["introspected_cnf"] = bound
     refreshed = client.refresh_token(token)
     facts["refreshed"] = bool(refreshed.access_token) and refreshed.access_token != token.access_token
     if client.userinfo(refreshed).get("sub") != facts["id_token_sub"]:
@@ -239,6 +286,12 @@ def flow(args):
             fail(f"expected an invalid_token challenge, got {refused.headers}")
         facts["revoked_after_reuse"] = True
     secrets_seen += [token.access_token, token.refresh_token, refreshed.access_token]
+    if client.introspect_token(refreshed.access_token).get("active") is not False:
+        fail("a token of the revoked grant still introspects as active")
+    if args.mode == "dpop":
+        facts.update(rotate_and_sign(args, client, session, client_id, browser, username, password, secret))
+    else:
+        facts.update(client_credentials_and_revoke(client, session))
     facts["secrets"] = secrets_seen
     facts["client_id"] = client_id
     facts["ok"] = True

@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import GRDB
+import JOSE
 import Ledger
 import OAuth
 import Projection
@@ -16,6 +17,9 @@ public enum AdminRequest: Codable, Sendable {
     case showClient(clientID: String)
     /// The password arrives hashed (scrypt) and the TOTP seed sealed: the CLI did the crypto.
     case addUser(UserAdded)
+    /// A new signing key for the algorithm (ES256 or PS256) becomes the signer; the old one stays
+    /// published for `publishOldForSeconds`.
+    case rotateKey(algorithm: String, publishOldForSeconds: Int64)
 }
 
 /// The answer: JSON text for the operator, or an error message.
@@ -33,12 +37,16 @@ public struct AdminResponse: Codable, Sendable {
 /// Carries out admin requests against a Ledger.
 ///
 /// ```swift
-/// let response = await AdminService(ledger: ledger).handle(.listClients, operatorName: "alice")
+/// let response = await AdminService(ledger: ledger, keys: ring).handle(.listClients, operatorName: "alice")
 /// ```
 public struct AdminService: Sendable {
     public let ledger: Ledger
+    public let keys: SigningKeyRing
 
-    public init(ledger: Ledger) { self.ledger = ledger }
+    public init(ledger: Ledger, keys: SigningKeyRing) {
+        self.ledger = ledger
+        self.keys = keys
+    }
 
     public func handle(_ request: AdminRequest, operatorName: String) async -> AdminResponse {
         do {
@@ -87,6 +95,16 @@ public struct AdminService: Sendable {
                     (try? JSONSerialization.jsonObject(with: Data((row[0] as String).utf8)) as? [String: Any]) ?? [:]
                 metadata["status"] = row[1] as String
                 return .success(try Self.json(metadata))
+            case .rotateKey(let name, let seconds):
+                guard let algorithm = SigningAlgorithm(rawValue: name) else {
+                    return .failure("unknown algorithm \(name): use ES256 or PS256")
+                }
+                let rotation = try await keys.rotate(
+                    algorithm, ledger: ledger, publishOldForSeconds: seconds, actor: .operator(operatorName))
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+                encoder.dateEncodingStrategy = .iso8601
+                return .success(String(decoding: try encoder.encode(rotation), as: UTF8.self))
             case .addUser(let user):
                 try await ledger.execute(AddUser(user, actor: .operator(operatorName)))
                 return .success(#"{"subject":"\#(user.subject)","username":"\#(user.username)"}"#)

@@ -44,7 +44,7 @@ public struct ProtocolEnvironment: Sendable {
     public let users: any EndUserVerifier
     public let logger: Logger
     /// The OP keys that sign ID tokens, by algorithm (ES256 by default; PS256 when a client asks).
-    public let signingKeys: [SigningAlgorithm: OPSigningKey]
+    public let signingKeys: SigningKeyRing
     let browser: BrowserSecurity
     let clock: @Sendable () -> Int64
 
@@ -53,7 +53,7 @@ public struct ProtocolEnvironment: Sendable {
     /// - Parameter browserKeyPath: where the HMAC key of cookies and CSRF tokens lives (created on first start).
     public init(
         ledger: Ledger, issuer: String, issuerPath: String, browserKeyPath: String, users: any EndUserVerifier,
-        signingKeys: [SigningAlgorithm: OPSigningKey], logger: Logger,
+        signingKeys: SigningKeyRing, logger: Logger,
         clock: @escaping @Sendable () -> Int64 = { SystemClock().nowMicros() }
     ) throws {
         self.signingKeys = signingKeys

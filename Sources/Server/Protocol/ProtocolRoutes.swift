@@ -22,6 +22,7 @@ public struct ProtocolRoutes: Sendable {
         AuthorizationEndpoint(env: env).add(to: router)
         TokenEndpoint(env: env, clients: clients).add(to: router)
         UserInfoEndpoint(env: env).add(to: router)
+        RevocationEndpoint(env: env, clients: clients).add(to: router)
     }
 
     /// The discovery document with the protocol endpoints' metadata (REQUIREMENTS.md Section C).
@@ -35,6 +36,10 @@ public struct ProtocolRoutes: Sendable {
         document.claimsParameterSupported = true
         document.claimsSupported = ["sub", "acr", "amr", "auth_time", "name", "email"]
         document.promptValuesSupported = ["none", "login", "consent"]
+        document.revocationEndpoint = env.issuer + "/revoke"
+        document.introspectionEndpoint = env.issuer + "/introspect"
+        document.revocationEndpointAuthMethodsSupported = document.tokenEndpointAuthMethodsSupported
+        document.introspectionEndpointAuthMethodsSupported = document.tokenEndpointAuthMethodsSupported
         return document
     }
 }

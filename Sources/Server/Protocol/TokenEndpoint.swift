@@ -46,6 +46,8 @@ struct TokenEndpoint: Sendable {
             return try await authorizationCode(form, client: client, binding: binding, evidence: evidence, correlation)
         case "refresh_token":
             return try await refresh(form, client: client, binding: binding, evidence: evidence, correlation)
+        case "client_credentials":
+            return try await clientCredentials(form, client: client, binding: binding, evidence: evidence, correlation)
         case nil:
             throw OAuthError(.invalidRequest, "grant_type is required")
         case let other?:
@@ -141,12 +143,40 @@ struct TokenEndpoint: Sendable {
                 scope: granted.scope, refreshToken: nil, idToken: nil))
     }
 
+    /// RFC 6749 §4.4: only for clients registered with the grant type; scopes among the client's
+    /// registered ones (never `openid`: there is no user).
+    func clientCredentials(
+        _ form: [String: String], client: AuthenticatedClient, binding: Binding, evidence: ClientEvidence,
+        _ correlation: Correlation
+    ) async throws -> Response {
+        guard client.record.grantTypes.contains("client_credentials") else {
+            throw OAuthError(
+                .unauthorizedClient, "client \(client.record.clientID) is not registered for client_credentials")
+        }
+        let registered = Set(client.record.scope?.split(separator: " ").map(String.init) ?? [])
+        let requested = form["scope"].map { $0.split(separator: " ").map(String.init) } ?? Array(registered).sorted()
+        if let bad = requested.first(where: { !registered.contains($0) }) {
+            throw OAuthError(.invalidScope, "scope \(bad) is not registered for this client")
+        }
+        let (tokens, accessToken, _) = mint(client, binding: binding, withRefresh: false)
+        var rng = SystemRandomNumberGenerator()
+        let grantID = TimeOrderedID.make(timeMicros: env.nowMicros, using: &rng)
+        try await env.ledger.execute(
+            IssueClientCredentialsToken(
+                clientID: client.record.clientID, grantID: grantID, scopes: requested, tokens: tokens,
+                evidence: evidence, correlation: correlation))
+        return try respond(
+            TokenResponse(
+                accessToken: accessToken, tokenType: tokens.tokenType, expiresIn: env.lifetimes.accessTokenSeconds,
+                scope: requested.joined(separator: " "), refreshToken: nil, idToken: nil))
+    }
+
     /// OIDC-01, OIDC-02, OIDC-05: `iss`, `sub`, `aud`, `exp`, `iat`, `auth_time`, `nonce` (when
     /// sent), `acr`, `amr`; signed with the client's `id_token_signed_response_alg` (ES256 default)
     /// and `kid` in the header.
     func makeIDToken(_ granted: GrantedTokens, client: ClientRecord) throws -> String {
         let algorithm: SigningAlgorithm = client.idTokenSigningAlgorithm == "PS256" ? .ps256 : .es256
-        guard let key = env.signingKeys[algorithm] ?? env.signingKeys.values.first else {
+        guard let key = env.signingKeys.current(algorithm) ?? env.signingKeys.current(.es256) else {
             throw OAuthError(.serverError, "no OP signing key is available")
         }
         let now = env.nowSeconds

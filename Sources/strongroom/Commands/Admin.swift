@@ -2,6 +2,7 @@ import ArgumentParser
 import Authn
 import Events
 import Foundation
+import JOSE
 import Journal
 import Ledger
 import Server
@@ -35,7 +36,8 @@ private func offline(_ request: AdminRequest, layout: DataLayout, operatorName: 
     let ledger = try Ledger.open(
         configuration: Ledger.Configuration(dataDirectory: layout.root), signer: signer, logger: logger)
     defer { ledger.close() }
-    return await AdminService(ledger: ledger).handle(request, operatorName: operatorName)
+    let keys = try SigningKeyRing(store: FileKeyStore(directory: layout.opKeys))
+    return await AdminService(ledger: ledger, keys: keys).handle(request, operatorName: operatorName)
 }
 
 struct ClientsCommand: AsyncParsableCommand {
@@ -135,6 +137,32 @@ struct UsersCommand: AsyncParsableCommand {
             let event = UserAdded(
                 subject: sub, username: username, passwordHash: hash, sealedTOTPSeed: sealed, claims: claimsJSON)
             print(try await runAdmin(.addUser(event), dataDir: dataDir))
+        }
+    }
+}
+
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Rotate the OP's signing keys.", subcommands: [Rotate.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Add a signing key, make it the signer, and keep publishing the old one until what it signed has expired."
+        )
+        @OptionGroup var dataDir: DataDirectoryOption
+        @Option(help: "ES256 or PS256.") var algorithm: String = "ES256"
+        @Option(help: "Seconds the old key stays in the JWKS (≥ the ID token lifetime, plus cache time).")
+        var publishOldFor: Int64 = 3600
+
+        func run() async throws {
+            guard publishOldFor >= 300 else {
+                throw ValidationError("--publish-old-for must be at least 300 s (ID tokens live 300 s)")
+            }
+            print(
+                try await runAdmin(
+                    .rotateKey(algorithm: algorithm.uppercased(), publishOldForSeconds: publishOldFor), dataDir: dataDir
+                ))
         }
     }
 }

@@ -87,11 +87,7 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port, issuer: issuerURL, certificateChainPath: tls.chain, privateKeyPath: tls.key,
             clientCAPath: clientCA)
         let projection = ledger.projection
-        let keyStore = try FileKeyStore(directory: layout.opKeys)
-        var signingKeys: [SigningAlgorithm: OPSigningKey] = [:]
-        for key in try keyStore.allKeys().sorted(by: { $0.createdAt < $1.createdAt }) {
-            signingKeys[key.algorithm] = try keyStore.signingKey(kid: key.kid)
-        }
+        let signingKeys = try SigningKeyRing(store: FileKeyStore(directory: layout.opKeys))
         let sealer = try AuthnEndUserVerifier.loadOrCreateSealer(path: layout.keys + "/seal.key")
         let environment = try ProtocolEnvironment(
             ledger: ledger, issuer: serverConfig.issuer, issuerPath: serverConfig.issuerPath,
@@ -107,7 +103,7 @@ struct Serve: AsyncParsableCommand {
             extraRoutes: { router in routes.add(to: router) })
         // The local admin socket: `strongroom clients|users …` go through it while the server runs.
         let admin = try AdminSocket.makeApplication(
-            dataDirectory: layout.root, service: AdminService(ledger: ledger), logger: logger)
+            dataDirectory: layout.root, service: AdminService(ledger: ledger, keys: signingKeys), logger: logger)
         let adminTask = Task { try await admin.run() }
         defer {
             adminTask.cancel()

@@ -265,3 +265,54 @@ public struct RevokeToken: LedgerCommand {
             ], output: true)
     }
 }
+
+/// `grant_type=client_credentials` (RFC 6749 §4.4): the client acts for itself. Each issuance is a
+/// grant of the client to itself (`sub` = client_id, as RFC 9068 §2.2 puts it), so that revocation
+/// and audit work the same as for user grants.
+public struct IssueClientCredentialsToken: LedgerCommand {
+    public let clientID: String
+    public let grantID: String
+    public let scopes: [String]
+    public let tokens: MintedTokens
+    public let evidence: ClientEvidence
+    public let correlation: Correlation
+
+    public init(
+        clientID: String, grantID: String, scopes: [String], tokens: MintedTokens, evidence: ClientEvidence,
+        correlation: Correlation
+    ) {
+        self.clientID = clientID
+        self.grantID = grantID
+        self.scopes = scopes
+        self.tokens = tokens
+        self.evidence = evidence
+        self.correlation = correlation
+    }
+
+    public func decide(_ state: LiveState, _ context: DecisionContext) throws -> Decision<Void> {
+        guard state.clients[clientID] == .active else {
+            throw OAuthError(.invalidClient, "client \(clientID) is not registered or was removed")
+        }
+        try state.requireFreshJTIs(evidence, clientID: clientID, nowMicros: context.nowMicros)
+        let scope = scopes.joined(separator: " ")
+        return Decision(
+            events: [
+                NewEvent(
+                    stream: .grant(grantID), actor: .client(clientID), correlation: correlation,
+                    body: .grantCreated(
+                        GrantCreated(
+                            grantID: grantID, clientID: clientID, subject: clientID, scopes: scopes,
+                            authorizationDetails: nil))),
+                NewEvent(
+                    stream: .grant(grantID), actor: .client(clientID), correlation: correlation,
+                    body: .tokensIssued(
+                        TokensIssued(
+                            grantID: grantID, clientID: clientID, subject: clientID, grantType: "client_credentials",
+                            accessTokenID: tokens.accessTokenID, accessTokenHash: tokens.accessTokenHash,
+                            accessTokenExpiresAtMicros: tokens.accessTokenExpiresAtMicros, refreshTokenID: nil,
+                            refreshTokenHash: nil, scope: scope, tokenType: tokens.tokenType,
+                            confirmation: tokens.confirmation, codeID: nil, idTokenIssued: false,
+                            evidence: evidence))),
+            ], output: ())
+    }
+}
