@@ -53,7 +53,10 @@ struct ServerRoutesTests {
                     #expect(json["pushed_authorization_request_endpoint"] as? String == issuer + "/par")
                     #expect(json["response_types_supported"] as? [String] == ["code"])
                     #expect(json["response_modes_supported"] as? [String] == ["query"])
-                    #expect(json["grant_types_supported"] as? [String] == ["authorization_code", "refresh_token", "client_credentials"])
+                    #expect(
+                        json["grant_types_supported"] as? [String] == [
+                            "authorization_code", "refresh_token", "client_credentials",
+                        ])
                     #expect(json["code_challenge_methods_supported"] as? [String] == ["S256"])
                     #expect(
                         json["token_endpoint_auth_methods_supported"] as? [String]

@@ -180,9 +180,10 @@ class Report:
     def __init__(self):
         self.checks = []
 
-    def add(self, cid, name, expected, observed, passed):
+    def add(self, cid, name, expected, observed, passed, level="must"):
+        """`level` "should": a SHOULD of the specification (a conformance-suite WARNING, not a FAILURE)."""
         self.checks.append({"id": cid, "name": name, "expected": expected, "observed": observed,
-                            "pass": bool(passed)})
+                            "pass": bool(passed), "level": level})
         return bool(passed)
 
     def error(self, cid, name, response, statuses, errors, also=None, also_text=""):
@@ -771,6 +772,14 @@ def check_userinfo(op, report, state, c1, c2):
             op.userinfo(at, authorization=False, proof=None, params={"access_token": at}), cid="SP-36")
     refused("access token in the query string with a DPoP proof",
             op.userinfo(at, authorization=False, key=key, params={"access_token": at}), cid="SP-36")
+    # fapi2-...-dpop-negative-tests "jti replay (SHOULD fail)": RFC 9449 §11.1 SHOULD, suite WARNING.
+    proof = op.proof(key, "GET", op.userinfo_url, access_token=at)
+    first = op.userinfo(at, proof=proof)
+    second = op.userinfo(at, proof=proof)
+    report.add("DPOP-08", "the same DPoP proof (same jti) presented twice at userinfo: the second is refused",
+               "first 200; second 401 + WWW-Authenticate: DPoP error=…", f"first: {describe(first)[:60]}; second: "
+               + describe(second), first.status_code == 200 and second.status_code == 401 and challenge_ok(second),
+               level="should")
     # fapi2-...-happy-flow: another client's proof with this client's token.
     response = op.userinfo(at, key=c2.dpop_key)
     refused("client 2's DPoP key with client 1's access token", response, cid="SP-43/DPOP-14")

@@ -49,7 +49,7 @@ struct ClientAuthenticator: Sendable {
     ) async throws
         -> AuthenticatedClient
     {
-        let certificate = await context.peerCertificateDER()
+        let certificate = await ClientCertificate.presented(request, context: context, proxies: env.trustedProxies)
         let thumbprint = certificate.map { CertificateThumbprint.x5tS256(der: $0) }
         if request.headers[.authorization] != nil {
             throw OAuthError(

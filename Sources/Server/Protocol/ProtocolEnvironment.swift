@@ -41,6 +41,8 @@ public struct ProtocolEnvironment: Sendable {
     /// Path prefix of the issuer (`""` when the issuer has no path).
     public let issuerPath: String
     public var lifetimes = Lifetimes()
+    /// Reverse proxies allowed to pass the client certificate in a header (none by default).
+    public var trustedProxies = TrustedProxies.none
     public let users: any EndUserVerifier
     public let logger: Logger
     /// The OP keys that sign ID tokens, by algorithm (ES256 by default; PS256 when a client asks).

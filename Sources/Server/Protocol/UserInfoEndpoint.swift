@@ -75,7 +75,8 @@ struct UserInfoEndpoint: Sendable {
             }
         } else if let x5t = row.cnfX5tS256 {
             // MTLS-05: the certificate of this connection is the one the token is bound to.
-            let presented = await context.peerCertificateDER().map { CertificateThumbprint.x5tS256(der: $0) }
+            let presented = await ClientCertificate.presented(request, context: context, proxies: env.trustedProxies)
+                .map { CertificateThumbprint.x5tS256(der: $0) }
             guard presented == x5t else {
                 throw Self.challenge(
                     "Bearer",

@@ -26,6 +26,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM certificate chain to serve (with --tls-key).") var tlsCert: String?
     @Option(help: "PEM private key for --tls-cert.") var tlsKey: String?
     @Option(help: "PEM file of CAs trusted for tls_client_auth.") var clientCA: String?
+    @Option(
+        help: ArgumentHelp(
+            "Address of a reverse proxy that terminates TLS and forwards the client certificate (repeatable).",
+            valueName: "ADDR"))
+    var trustedProxy: [String] = []
+    @Option(help: "Header with the URL-encoded PEM client certificate, from --trusted-proxy peers only.")
+    var clientCertHeader: String = "X-Client-Cert"
     @Option(help: "Journal durability: fsync (default) or none (tests only).") var durability: String = "fsync"
     @Option(help: "Journal compression: fast (LZ4, default) or hc-N (LZ4HC level N, 2…12: smaller, more CPU).")
     var journalCompression: String = "fast"
@@ -89,10 +96,12 @@ struct Serve: AsyncParsableCommand {
         let projection = ledger.projection
         let signingKeys = try SigningKeyRing(store: FileKeyStore(directory: layout.opKeys))
         let sealer = try AuthnEndUserVerifier.loadOrCreateSealer(path: layout.keys + "/seal.key")
-        let environment = try ProtocolEnvironment(
+        var environment = try ProtocolEnvironment(
             ledger: ledger, issuer: serverConfig.issuer, issuerPath: serverConfig.issuerPath,
             browserKeyPath: layout.keys + "/browser.key", users: AuthnEndUserVerifier(sealer: sealer),
             signingKeys: signingKeys, logger: logger)
+        environment.trustedProxies = TrustedProxies(
+            addresses: Set(trustedProxy), certificateHeader: clientCertHeader)
         let routes = try ProtocolRoutes(env: environment, clientCAPath: clientCA)
         let server = try OPServer(
             configuration: serverConfig,
