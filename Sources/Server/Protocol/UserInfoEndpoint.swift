@@ -11,6 +11,7 @@ import Projection
 struct UserInfoEndpoint: Sendable {
     let env: ProtocolEnvironment
     let dpop = DPoPProofValidator(context: .resourceServer)
+    let replays = ResourceReplayCache()
 
     var path: String { env.issuerPath + "/userinfo" }
 
