@@ -137,7 +137,10 @@ let package = Package(
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
         .testTarget(
             name: "LedgerTests",
-            dependencies: ["Ledger", "Journal", "Events", "Projection", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Ledger", "Journal", "Events", "Projection", "OAuth", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Journal", "Events"]),
         .testTarget(
