@@ -74,6 +74,16 @@ struct UserInfoEndpoint: Sendable {
                     "DPoP", OAuthError(.invalidToken, "the DPoP proof is not signed with the key the token is bound to")
                 )
             }
+            // DPOP-08: a proof is used once.
+            guard
+                replays.firstUse(
+                    jkt: proof.jkt, jti: proof.jti, nowSeconds: env.nowSeconds,
+                    untilSeconds: proof.iatSeconds + dpop.issuedAtAgeSecondsMax + 60)
+            else {
+                throw Self.challenge(
+                    "DPoP",
+                    OAuthError(.invalidDPoPProof, "this DPoP proof was already used; send a fresh one", status: 401))
+            }
         } else if let x5t = row.cnfX5tS256 {
             // MTLS-05: the certificate of this connection is the one the token is bound to.
             let presented = await ClientCertificate.presented(request, context: context, proxies: env.trustedProxies)
