@@ -13,10 +13,12 @@ must be refused — and a few that must be accepted — and compares each answer
 Client assertions and DPoP proofs are built by hand with jwskate, and every HTTP request is raw
 (requests), because a client library refuses to send most of this input.
 
-Prints one JSON line: {"ok": bool, "checks": [{"id", "name", "expected", "observed", "pass"}, ...]}
-and exits 0 even when checks fail (the caller lists every failure); exits non-zero only when it
-cannot run at all (discovery, registration). The whole run takes about 70 s: the expired
-request_uri and expired code checks wait for the 60 s lifetimes while the other checks run.
+Prints one JSON line:
+  {"ok": bool, "warnings": n, "checks": [{"id", "name", "expected", "observed", "pass", "level"}, ...]}
+`level` is "must", or "should" for a SHOULD of the specification (a suite WARNING); `ok` is true when
+every "must" check passed. Exits 0 even when checks fail (the caller lists every failure); exits
+non-zero only when it cannot run at all (discovery, registration). The whole run takes about 65 s:
+the expired request_uri and expired code checks wait out the 60 s lifetimes while the others run.
 """
 import argparse
 import base64
@@ -88,20 +90,17 @@ def pkce_pair():
 def cli(binary, data_dir, args, stdin=None):
     """The strongroom CLI; retried a few times because the binary may be relinked meanwhile."""
     last = ""
-    for attempt in range(5):
+    for _ in range(4):
         try:
             result = subprocess.run([binary, *args, "--data-dir", data_dir], input=stdin, capture_output=True,
                                     text=True, timeout=120)
         except OSError as error:  # ETXTBSY / ENOENT while the binary is being relinked
             last = repr(error)
-            time.sleep(2)
-            continue
-        if result.returncode == 0:
-            return result.stdout
-        last = result.stderr.strip()
-        if "admin" not in last.lower() and attempt >= 1:
-            break
-        time.sleep(1)
+        else:
+            if result.returncode == 0:
+                return result.stdout
+            last = f"exit {result.returncode}: {result.stderr.strip()}"
+        time.sleep(2)
     raise SetupError(f"strongroom {' '.join(args)} failed: {last}")
 
 
@@ -186,14 +185,11 @@ class Report:
                             "pass": bool(passed), "level": level})
         return bool(passed)
 
-    def error(self, cid, name, response, statuses, errors, also=None, also_text=""):
-        """An OAuth JSON error: HTTP status in `statuses`, `error` in `errors`; `also(response)` must hold."""
+    def error(self, cid, name, response, statuses, errors):
+        """An OAuth JSON error answer: HTTP status in `statuses` and `error` in `errors`."""
         body = json_body(response)
         passed = response.status_code in statuses and body.get("error") in errors
-        if also is not None:
-            passed = passed and also(response)
-        expected = f"{'|'.join(map(str, sorted(statuses)))} error {'|'.join(sorted(errors))}" + (
-            f"; {also_text}" if also_text else "")
+        expected = f"{'|'.join(map(str, sorted(statuses)))} error {'|'.join(sorted(errors))}"
         return self.add(cid, name, expected, describe(response), passed)
 
     def blocked(self, group, error):
@@ -212,9 +208,8 @@ class Client:
 
 
 class OP:
-    def __init__(self, args, report):
+    def __init__(self, args):
         self.args = args
-        self.report = report
         self.issuer = args.issuer
         self.session = self.new_session()
         try:
@@ -481,6 +476,20 @@ def check_par(op, report, c1, c2):
     report.error("DPOP-13", "PAR with dpop_jkt differing from the PAR's DPoP proof key", response, {400},
                  {"invalid_dpop_proof", "invalid_request"})
 
+    # RFC 6749 §3.1 / PAR-01: parameters at most once; form encoding only.
+    pairs = list(op.par_form(c1, challenge).items()) + [("scope", "openid")] + list(op.client_auth(c1).items())
+    response = op.session.post(op.par_url, data=pairs, timeout=30)
+    report.error("PAR-04", "PAR with a parameter (scope) sent twice", response, {400}, {"invalid_request"})
+    response = op.session.post(op.par_url, json={**op.par_form(c1, challenge), **op.client_auth(c1)}, timeout=30)
+    report.error("PAR-01", "PAR with a JSON body instead of a form", response, {400}, {"invalid_request"})
+    # DPOP-08 at PAR: the same proof twice (the first push is accepted).
+    proof = op.proof(c1.dpop_key, "POST", op.par_url)
+    first = op.push(c1, op.par_form(c1, challenge), proof=proof)
+    second = op.push(c1, op.par_form(c1, challenge), proof=proof)
+    report.add("DPOP-08", "replayed DPoP proof at PAR: first push accepted", "201", describe(first),
+               first.status_code == 201)
+    report.error("DPOP-08", "replayed DPoP proof at PAR: second push refused", second, {400}, {"invalid_dpop_proof"})
+
     # DPoP proof at PAR: a broken proof is refused like at the token endpoint.
     response = op.push(c1, op.par_form(c1, challenge),
                        proof=op.proof(c1.dpop_key, "POST", op.token_url))
@@ -554,6 +563,15 @@ def check_client_assertions(op, report, c1, c2):
     report.error("CA-05", "replayed client assertion jti at PAR: second use refused", second, {401},
                  {"invalid_client"})
 
+    # PAR-02, CA-01: unknown client, wrong assertion type.
+    unknown = Client("unknown", "client-unknown-" + secrets.token_hex(6), c1.key, c1.dpop_key)
+    without_id = {k: v for k, v in form.items() if k != "client_id"}
+    response = op.push(c1, without_id, assertion=op.assertion(unknown))
+    report.error("PAR-02", "client assertion of an unregistered client_id", response, {401}, {"invalid_client"})
+    response = op.push(c1, {**form, "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:saml2-bearer",
+                            "client_assertion": op.assertion(c1)}, auth=False)
+    report.error("CA-01", "client_assertion_type other than jwt-bearer", response, statuses, errors)
+
     # CA-08: client_id form parameter naming another client.
     response = op.push(c1, {**form, "client_id": c2.id})
     report.error("CA-08", "client_id form parameter ≠ assertion iss/sub", response, statuses, errors)
@@ -575,6 +593,10 @@ def check_client_assertions(op, report, c1, c2):
     response = op.token(c1, {**bogus, "client_id": c1.id}, auth=False)
     report.error("SP-09", "token request without client authentication", response, {400, 401},
                  {"invalid_client", "invalid_request"})
+    response = op.token(c1, {**bogus, "client_id": c2.id})
+    report.error("CA-08/SP-45", "token request with client_id ≠ the assertion's iss/sub", response, statuses, errors)
+    response = op.token(c1, bogus)
+    report.error("SP-43", "token request with an unknown code", response, {400}, {"invalid_grant"})
     response = op.token(c1, bogus, assertion=op.assertion(c1, aud=[op.issuer]))
     report.error("SP-13/CA-03", "token request with client assertion aud = [issuer]", response, statuses, errors)
     response = op.token(c1, bogus, assertion=op.assertion(c1, aud=op.token_url))
@@ -718,7 +740,8 @@ def check_id_token(op, report, state, c1):
         problems.append(f"exp={claims.get('exp')}")
     if not (isinstance(claims.get("iat"), int) and claims["iat"] <= t + 5):
         problems.append(f"iat={claims.get('iat')}")
-    report.add("OIDC-01", "ID token iss, aud, sub, exp, iat", "iss = issuer, aud = client_id, sub, exp > now, iat ≤ now",
+    report.add("OIDC-01", "ID token iss, aud, sub, exp, iat",
+               "iss = issuer, aud = client_id, sub, exp > now, iat ≤ now",
                "ok" if not problems else ", ".join(problems), not problems)
     nonce = state["f1"]["nonce"]
     report.add("SP-32/OIDC-01", "a 64-character nonce is echoed exactly in the ID token",
@@ -742,8 +765,9 @@ def check_userinfo(op, report, state, c1, c2):
 
     response = op.userinfo(at, key=key)
     body = json_body(response)
+    matches = body.get("sub") == state.get("sub")
     report.add("OIDC-07", "userinfo with the DPoP token and a valid proof", "200, sub = ID token sub",
-               describe(response) if response.status_code != 200 else f"200 sub matches={body.get('sub') == state.get('sub')}",
+               describe(response) if response.status_code != 200 else f"200 sub matches={matches}",
                response.status_code == 200 and body.get("sub") == state.get("sub"))
     refused("DPoP-bound token sent as Bearer (with a valid proof)", op.userinfo(at, scheme="Bearer", key=key))
     refused("proof without ath", op.userinfo(at, proof=op.proof(key, "GET", op.userinfo_url)))
@@ -792,8 +816,9 @@ def check_refresh_and_dpop(op, report, state, c1, c2):
     key = c1.dpop_key
 
     response = op.token(c1, refresh)
+    token_type = json_body(response).get("token_type")
     report.add("DPOP-12", "refresh with the client's assertion and the token's DPoP key", "200 token_type DPoP",
-               describe(response) if response.status_code != 200 else f"200 token_type={json_body(response).get('token_type')}",
+               describe(response) if response.status_code != 200 else f"200 token_type={token_type}",
                response.status_code == 200 and json_body(response).get("token_type") == "DPoP")
     # fapi2-...-refresh-token
     response = op.token(c2, refresh)
@@ -823,7 +848,9 @@ def check_refresh_and_dpop(op, report, state, c1, c2):
         ("DPOP-02/SP-37", "alg none", op.proof(key, "POST", op.token_url, unsigned=True)),
         ("DPOP-02/SP-37", "alg RS256", op.proof(Jwk.generate(alg="RS256", key_size=2048), "POST", op.token_url)),
         ("DPOP-02", "private key in the header jwk", op.proof(key, "POST", op.token_url, header_jwk=key.to_dict())),
-        ("DPOP-02", "no jwk in the header", op.proof(key, "POST", op.token_url, header_jwk={})),
+        ("DPOP-02", "no jwk in the header",
+         str(Jwt.sign({"jti": secrets.token_urlsafe(16), "htm": "POST", "htu": op.token_url, "iat": t}, key=key,
+                      alg="ES256", typ="dpop+jwt"))),
         ("DPOP-04", "signature does not verify", op.proof(key, "POST", op.token_url, corrupt=True)),
         ("DPOP-04", "header jwk is another key than the signing key",
          op.proof(key, "POST", op.token_url, header_jwk=c2.dpop_key.public_jwk().to_dict())),
@@ -834,14 +861,10 @@ def check_refresh_and_dpop(op, report, state, c1, c2):
         ("DPOP-01", "not a JWT", "not-a-jwt"),
     ]
     for cid, label, proof in bad:
-        if label == "no jwk in the header":
-            # Build without any jwk member.
-            claims = {"jti": secrets.token_urlsafe(16), "htm": "POST", "htu": op.token_url, "iat": now()}
-            proof = str(Jwt.sign(claims, key=key, alg="ES256", typ="dpop+jwt"))
         response = op.token(c1, refresh, proof=proof)
         report.error(cid, f"token request with a DPoP proof: {label}", response, {400}, {"invalid_dpop_proof"})
-    two = op.proof(key, "POST", op.token_url)
-    response = op.token(c1, refresh, proof=two + ", " + op.proof(key, "POST", op.token_url))
+    response = op.token(c1, refresh,
+                        proof=op.proof(key, "POST", op.token_url) + ", " + op.proof(key, "POST", op.token_url))
     report.error("DPOP-01", "token request with two DPoP proofs in one header", response, {400},
                  {"invalid_dpop_proof"})
 
@@ -919,6 +942,9 @@ def check_code_reuse(op, report, state, c1):
     report.add("SP-28", "the access token of a reused code is refused at userinfo afterwards",
                "401 + WWW-Authenticate: DPoP error=\"invalid_token\"", describe(response),
                response.status_code == 401 and challenge.startswith("DPoP ") and "invalid_token" in challenge)
+    response = op.token(c1, {"grant_type": "refresh_token", "refresh_token": state["t1"]["refresh_token"]})
+    report.error("SP-28", "the refresh token of a reused code is refused afterwards", response, {400},
+                 {"invalid_grant"})
 
 
 def check_authorization_endpoint(op, report, state, c1, c2, user_a, user_b):
@@ -931,7 +957,7 @@ def check_authorization_endpoint(op, report, state, c1, c2, user_a, user_b):
                           and "text/html" in response.headers.get("Content-Type", ""))
 
     # fapi2-...-ensure-unsigned-authorization-request-without-using-par-fails
-    verifier, challenge = pkce_pair()
+    _, challenge = pkce_pair()
     query = urllib.parse.urlencode(op.par_form(c1, challenge))
     browser = op.new_session()
     response = browser.get(f"{op.authorize_url}?{query}", headers=evil, allow_redirects=False, timeout=30)
@@ -969,6 +995,36 @@ def check_authorization_endpoint(op, report, state, c1, c2, user_a, user_b):
                and params.get("error") == "access_denied" and params.get("iss") == op.issuer
                and params.get("state") == cancel_state and "code" not in params)
 
+    # CSRF on the login form: posted from a browser without the CSRF cookie.
+    pushed = op.push(c1, op.par_form(c1, challenge))
+    fresh = op.new_session()
+    page = fresh.get(op.authorize_url_for(c1.id, pushed.json()["request_uri"]), allow_redirects=False, timeout=30)
+    response = op.new_session().post(op.origin(form_action(page.text)),
+                                     data={**hidden_fields(page.text), "username": user_a["username"],
+                                           "password": user_a["password"], "action": "login"},
+                                     allow_redirects=False, timeout=30)
+    report.add("CSRF", "login form POSTed without the CSRF cookie (correct password)",
+               "400 HTML error page, no redirect, no OTP page", describe(response),
+               response.status_code == 400 and "Location" not in response.headers and not is_otp_page(response))
+
+    # fapi2-...-ensure-different-state-inside-and-outside-request-object, SP-12: parameters added to the
+    # authorization URL besides client_id + request_uri are not used (the pushed ones are).
+    inside = "in-" + secrets.token_urlsafe(8)
+    pushed = op.push(c1, op.par_form(c1, challenge, state=inside), dpop_key=c1.dpop_key)
+    url = (op.authorize_url_for(c1.id, pushed.json()["request_uri"]) + "&state=outside&redirect_uri="
+           + urllib.parse.quote(OTHER_REDIRECT_URI, safe="") + "&response_type=token")
+    response = state["browser_a"].get(url, allow_redirects=False, timeout=30)
+    if response.status_code == 200 and is_consent_page(response):
+        response = op.approve(state["browser_a"], response)
+    params, _ = location_params(response)
+    report.add("SP-12/PAR-09", "state, redirect_uri, response_type added to the authorization URL are ignored",
+               f"303 to the pushed redirect_uri with the pushed state {inside!r} (or a 400 error page); "
+               "never the added redirect_uri",
+               describe(response),
+               (response.status_code == 303 and response.headers.get("Location", "").startswith(REDIRECT_URI + "?")
+                and params.get("state") == inside and params.get("iss") == op.issuer)
+               or (response.status_code == 400 and "Location" not in response.headers))
+
     # Wrong password: the login page again, no redirect, no code.
     pushed = op.push(c1, op.par_form(c1, challenge))
     fresh = op.new_session()
@@ -988,9 +1044,38 @@ def check_authorization_endpoint(op, report, state, c1, c2, user_a, user_b):
                "200|401 login page, no Location", describe(response),
                response.status_code in (200, 401) and is_login_page(response) and "Location" not in response.headers)
 
+    # SP-47: the user denies on the consent page (browser A is logged in; prompt=consent asks again).
+    deny_state = "deny-" + secrets.token_urlsafe(8)
+    pushed = op.push(c1, op.par_form(c1, challenge, state=deny_state, prompt="consent"))
+    page = state["browser_a"].get(op.authorize_url_for(c1.id, pushed.json()["request_uri"]), allow_redirects=False,
+                                  timeout=30)
+    if is_consent_page(page):
+        response = state["browser_a"].post(op.origin(form_action(page.text)),
+                                           data={**hidden_fields(page.text), "decision": "deny"},
+                                           allow_redirects=False, timeout=30)
+    else:
+        response = page
+    params, _ = location_params(response)
+    report.add("SP-47/SP-26", "user presses Deny on the consent page (prompt=consent)",
+               f"303 to the redirect_uri with error=access_denied, iss, state={deny_state}, no code",
+               describe(response),
+               response.status_code == 303 and response.headers.get("Location", "").startswith(REDIRECT_URI)
+               and params.get("error") == "access_denied" and params.get("iss") == op.issuer
+               and params.get("state") == deny_state and "code" not in params)
+    # OIDC-09: prompt=none without a session.
+    none_state = "none-" + secrets.token_urlsafe(8)
+    pushed = op.push(c1, op.par_form(c1, challenge, state=none_state, prompt="none"))
+    response = op.new_session().get(op.authorize_url_for(c1.id, pushed.json()["request_uri"]), allow_redirects=False,
+                                    timeout=30)
+    params, _ = location_params(response)
+    report.add("OIDC-09/ISS-01", "prompt=none without a login session",
+               f"303 to the redirect_uri with error=login_required, iss, state={none_state}", describe(response),
+               response.status_code == 303 and params.get("error") == "login_required"
+               and params.get("iss") == op.issuer and params.get("state") == none_state and "code" not in params)
+
     # fapi2-...-par-ensure-reused-request-uri-prior-to-auth-completion-succeeds (user B, browser B)
     b_state = "b-" + secrets.token_urlsafe(8)
-    verifier_b, challenge_b = pkce_pair()
+    _, challenge_b = pkce_pair()
     pushed = op.push(c1, op.par_form(c1, challenge_b, state=b_state), dpop_key=c1.dpop_key)
     request_uri = pushed.json()["request_uri"]
     browser_b = op.new_session()
@@ -1027,7 +1112,8 @@ def check_authorization_endpoint(op, report, state, c1, c2, user_a, user_b):
 
     # SP-05: browser-facing responses are not cacheable, not frameable, never CORS-enabled.
     samples = [("login page", state.get("login_page")), ("error page", state.get("error_page")),
-               ("success redirect", state.get("f1_redirect")), ("redirect of a flow without state", state.get("f2_redirect"))]
+               ("success redirect", state.get("f1_redirect")),
+               ("redirect of a flow without state", state.get("f2_redirect"))]
     preflight = browser.options(op.authorize_url, headers={**evil, "Access-Control-Request-Method": "GET"},
                                 allow_redirects=False, timeout=30)
     for label, response in samples:
@@ -1050,7 +1136,9 @@ def check_authorization_endpoint(op, report, state, c1, c2, user_a, user_b):
 def check_expired(op, report, state, c1, c2):
     """PAR-07 (expired request_uri) and SP-16 (expired code), after waiting out the 60 s lifetimes."""
     started = state["expiry_started"]
-    wait = started + LIFETIME_WAIT_SECONDS - time.time()
+    # Both were recorded after the server answered, so each is at least this old when checked.
+    latest = max(started, state["expiry_code"]["issued"] if state.get("expiry_code") else started)
+    wait = latest + LIFETIME_WAIT_SECONDS - time.time()
     if wait > 0:
         time.sleep(wait)
     waited = int(time.time() - started)
@@ -1077,7 +1165,7 @@ def check_expired(op, report, state, c1, c2):
 
 def start_expiry_probes(op, report, state, c1, c2):
     """A request_uri and a code (client 2's own grant, so no revocation interferes) left to expire."""
-    verifier, challenge = pkce_pair()
+    _, challenge = pkce_pair()
     probe_state = "exp-" + secrets.token_urlsafe(8)
     pushed = op.push(c1, op.par_form(c1, challenge, state=probe_state))
     state["expiry_started"] = time.time()
@@ -1096,7 +1184,7 @@ def start_expiry_probes(op, report, state, c1, c2):
 def run(args):
     report = Report()
     try:
-        op = OP(args, report)
+        op = OP(args)
         c1 = op.register_client("c1")
         c2 = op.register_client("c2")
         user_a = op.register_user()
@@ -1138,8 +1226,11 @@ def run(args):
     else:
         report.add("PAR-07/SP-16", "expired request_uri and code", "probes started", "not started (see SETUP)", False)
 
-    ok = all(check["pass"] for check in report.checks)
-    print(json.dumps({"ok": ok, "checks": report.checks, "client_ids": [c1.id, c2.id]}, ensure_ascii=False))
+    # ok: every MUST check passed (failed SHOULD checks are warnings, like the suite's WARNING results).
+    ok = all(check["pass"] for check in report.checks if check["level"] == "must")
+    warnings = sum(1 for check in report.checks if check["level"] != "must" and not check["pass"])
+    print(json.dumps({"ok": ok, "warnings": warnings, "checks": report.checks, "client_ids": [c1.id, c2.id]},
+                     ensure_ascii=False))
 
 
 def main():
