@@ -101,12 +101,7 @@ struct AuthorizationEndpoint: Sendable {
     // MARK: POST /authorize/login
 
     func login(_ request: Request, _ context: OPRequestContext) async throws -> Response {
-        let interaction = context.interactionID
-        var form: [String: String] = [:]
-        do {
-            form = try await FormParameters.read(request, context: context, limit: 16_384)
-            let pending = try await resolve(form)
-            try requireCSRF(form, request: request, pending: pending)
+        try await formStep(request, context) { form, pending, interaction in
             if form["action"] == "cancel" { return try await deny(pending, subject: nil, interaction: interaction) }
             let username = form["username"] ?? ""
             guard let user = try env.projection.user(username: username),
@@ -141,22 +136,13 @@ struct AuthorizationEndpoint: Sendable {
             return try await authenticated(
                 pending, subject: user.subject, acr: ProtocolEnvironment.ACR.password, amr: ["pwd"], totpStep: nil,
                 request: request, interaction: interaction)
-        } catch let stop as Stop {
-            return try await render(stop, parameters: form, interaction: interaction)
-        } catch let error as OAuthError {
-            return try await render(.page(error), parameters: form, interaction: interaction)
         }
     }
 
     // MARK: POST /authorize/otp
 
     func otp(_ request: Request, _ context: OPRequestContext) async throws -> Response {
-        let interaction = context.interactionID
-        var form: [String: String] = [:]
-        do {
-            form = try await FormParameters.read(request, context: context, limit: 16_384)
-            let pending = try await resolve(form)
-            try requireCSRF(form, request: request, pending: pending)
+        try await formStep(request, context) { form, pending, interaction in
             if form["action"] == "cancel" { return try await deny(pending, subject: nil, interaction: interaction) }
             guard
                 let subject = env.browser.verifyLoginState(
@@ -185,22 +171,13 @@ struct AuthorizationEndpoint: Sendable {
             } catch let error as OAuthError where error.code == .accessDenied {
                 return try otpPage(pending, request: request, message: error.description)
             }
-        } catch let stop as Stop {
-            return try await render(stop, parameters: form, interaction: interaction)
-        } catch let error as OAuthError {
-            return try await render(.page(error), parameters: form, interaction: interaction)
         }
     }
 
     // MARK: POST /authorize/consent
 
     func consent(_ request: Request, _ context: OPRequestContext) async throws -> Response {
-        let interaction = context.interactionID
-        var form: [String: String] = [:]
-        do {
-            form = try await FormParameters.read(request, context: context, limit: 16_384)
-            let pending = try await resolve(form)
-            try requireCSRF(form, request: request, pending: pending)
+        try await formStep(request, context) { form, pending, interaction in
             guard let session = try currentSession(request) else {
                 return try loginPage(pending, request: request, message: "Please log in.")
             }
@@ -224,14 +201,30 @@ struct AuthorizationEndpoint: Sendable {
             default:
                 throw Stop.page(OAuthError(.invalidRequest, "decision must be approve or deny"))
             }
+        }
+    }
+
+    // MARK: steps
+
+    /// A POST of one of the pages: read the form, resolve the pushed request, check the CSRF token,
+    /// then `body`; a refusal becomes an error page or an error redirect (and is journaled).
+    func formStep(
+        _ request: Request, _ context: OPRequestContext,
+        _ body: (_ form: [String: String], _ pending: Pending, _ interaction: String) async throws -> Response
+    ) async throws -> Response {
+        let interaction = context.interactionID
+        var form: [String: String] = [:]
+        do {
+            form = try await FormParameters.read(request, context: context, limit: 16_384)
+            let pending = try await resolve(form)
+            try requireCSRF(form, request: request, pending: pending)
+            return try await body(form, pending, interaction)
         } catch let stop as Stop {
             return try await render(stop, parameters: form, interaction: interaction)
         } catch let error as OAuthError {
             return try await render(.page(error), parameters: form, interaction: interaction)
         }
     }
-
-    // MARK: steps
 
     /// PAR-06, PAR-07, SP-22: the pushed request behind `client_id` + `request_uri`.
     func resolve(_ parameters: [String: String]) async throws -> Pending {
