@@ -181,6 +181,33 @@ def rotate_and_sign(args, client, session, client_id, browser, username, passwor
     return {"rotated_kid_signs": True}
 
 
+def essential_acr(args, client, token):
+    """OIDC-04: an essential SCA acr is met by password + TOTP (the ID token says so), and refused
+    with access_denied for a user who has no second factor."""
+    from jwskate import SignedJwt
+    if SignedJwt(str(token.id_token)).claims.get("acr") != "urn:strongroom:acr:sca":
+        fail("password + TOTP should give the SCA acr")
+    username = "nototp-" + secrets.token_hex(4)
+    password = secrets.token_urlsafe(16)
+    cli(args.strongroom, args.data_dir, ["users", "add", "--username", username, "--password-stdin"],
+        stdin=password + "\n")
+    claims = json.dumps({"id_token": {"acr": {"essential": True, "value": "urn:strongroom:acr:sca"}}})
+    azr = client.authorization_request(scope="openid accounts", claims=claims)
+    par = client.pushed_authorization_request(azr)
+    browser = requests.Session()
+    browser.trust_env = False
+    browser.verify = args.ca
+    page = browser.get(par.uri)
+    login = browser.post(origin_join(args.issuer, form_action(page.text)),
+                         data={**hidden_fields(page.text), "username": username, "password": password,
+                               "action": "login"}, allow_redirects=False)
+    location = login.headers.get("Location", "")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+    if login.status_code != 303 or query.get("error") != ["access_denied"] or query.get("iss") != [args.issuer]:
+        fail(f"essential SCA without a second factor should end in access_denied, got {login.status_code} {location}")
+    return {"essential_acr": "sca met; refused without a second factor"}
+
+
 def client_credentials_and_revoke(client, session):
     """client_credentials (certificate-bound), introspection, RFC 7009 revocation."""
     token = client.client_credentials(scope="accounts")
@@ -292,6 +319,7 @@ def flow(args):
         facts.update(rotate_and_sign(args, client, session, client_id, browser, username, password, secret))
     else:
         facts.update(client_credentials_and_revoke(client, session))
+        facts.update(essential_acr(args, client, token))
     facts["secrets"] = secrets_seen
     facts["client_id"] = client_id
     facts["ok"] = True
