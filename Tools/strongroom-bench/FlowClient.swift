@@ -109,6 +109,11 @@ final class FailureLog: Sendable {
     }
 }
 
+/// CPU seconds used by the server and by the benchmark during the measured window.
+final class MeasuredCPU: Sendable {
+    let seconds = Mutex<(server: Double, bench: Double)>((0, 0))
+}
+
 /// A response read whole: status, headers, body.
 struct FlowResponse {
     var status: Int

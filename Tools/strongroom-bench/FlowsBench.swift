@@ -280,6 +280,7 @@ struct FlowsBench: AsyncParsableCommand {
 
         let pid = server?.pid ?? serverPid
         let sampledPeak = SharedCounter()
+        let cpu = MeasuredCPU()
         let failures = FailureLog()
         let clock = ContinuousClock()
         let measureStart = clock.now + .milliseconds(Int64(warmup * 1000))
@@ -287,12 +288,18 @@ struct FlowsBench: AsyncParsableCommand {
         let statistics = try await withThrowingTaskGroup(of: FlowStatistics?.self) { group in
             if let pid {
                 group.addTask {
+                    try? await Task.sleep(until: measureStart, clock: clock)
+                    let serverStart = ProcessCPU.seconds(pid: String(pid)) ?? 0
+                    let benchStart = ProcessCPU.seconds(pid: "self") ?? 0
                     while clock.now < deadline {
                         if let status = ProcessMemory.status(pid: pid) {
                             _ = sampledPeak.value.max(status.rssKiB, ordering: .relaxed)
                         }
                         try? await Task.sleep(for: .milliseconds(250))
                     }
+                    let serverUsed = (ProcessCPU.seconds(pid: String(pid)) ?? 0) - serverStart
+                    let benchUsed = (ProcessCPU.seconds(pid: "self") ?? 0) - benchStart
+                    cpu.seconds.withLock { $0 = (serverUsed, benchUsed) }
                     return nil
                 }
             }
@@ -327,6 +334,12 @@ struct FlowsBench: AsyncParsableCommand {
             lines += "server.peak_rss_mb=unknown (pass --server-pid for an external server)\n"
         }
         let flows = statistics.flows
+        if pid != nil {
+            let used = cpu.seconds.withLock { $0 }
+            let perFlow = { (seconds: Double) in Self.ms(seconds * 1000 / Double(max(flows.total, 1))) }
+            lines +=
+                "cpu.measured server_cores=\(String(format: "%.2f", used.server / duration)) bench_cores=\(String(format: "%.2f", used.bench / duration)) server_cpu_ms_per_flow=\(perFlow(used.server)) bench_cpu_ms_per_flow=\(perFlow(used.bench))\n"
+        }
         lines +=
             "flows.complete flows_per_s=\(Int((Double(flows.total) / duration).rounded())) p50_ms=\(Self.ms(flows.quantileMillis(0.5))) p99_ms=\(Self.ms(flows.quantileMillis(0.99)))\n"
         return lines

@@ -115,6 +115,20 @@ enum ProcessMemory {
     }
 }
 
+/// CPU time a process has used, from `/proc/<pid>/stat` (Linux).
+enum ProcessCPU {
+    /// User + system CPU seconds of `pid` (`self` for this process); nil when unreadable.
+    static func seconds(pid: String) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return nil }
+        // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
+
 /// Runs the `strongroom` command-line tool (admin commands) and returns its standard output.
 enum StrongroomCLI {
     static func run(binary: String, arguments: [String], stdin: String?) throws -> String {
