@@ -37,7 +37,8 @@ struct FlowsBench: AsyncParsableCommand {
 
             Each virtual user logs in once (login page, then consent when the grant does not exist yet) to \
             get its own SSO session; then flows run for --warmup seconds unmeasured and --duration seconds \
-            measured. Output: one line per endpoint, the server's peak RSS, and last \
+            measured. Output: server and bench CPU per flow, the HTTPS total, one line per endpoint, the \
+            server's peak RSS (VmHWM of /proc/PID/status), and last \
             `flows.complete flows_per_s=<n> p50_ms=<x> p99_ms=<x>`.
             """)
 
@@ -314,31 +315,33 @@ struct FlowsBench: AsyncParsableCommand {
             for try await worker in group { if let worker { merged.merge(worker) } }
             return merged
         }
+        // Summary lines first; then one line per endpoint, the server's peak RSS, and last the flows.
+        let flows = statistics.flows
         var lines = ""
-        var totalRequests = 0
+        if pid != nil {
+            let used = cpu.seconds.withLock { $0 }
+            let perFlow = { (seconds: Double) in Self.ms(seconds * 1000 / Double(max(flows.total, 1))) }
+            lines +=
+                "cpu.measured server_cores=\(String(format: "%.2f", used.server / duration)) bench_cores=\(String(format: "%.2f", used.bench / duration)) server_cpu_ms_per_flow=\(perFlow(used.server)) bench_cpu_ms_per_flow=\(perFlow(used.bench))\n"
+        }
+        let totalRequests = FlowStep.allCases.reduce(0) {
+            $0 + Int(statistics.latency[$1.rawValue].total) + statistics.errors[$1.rawValue]
+        }
+        lines +=
+            "https.total requests=\(totalRequests) req_per_s=\(Int((Double(totalRequests) / duration).rounded()))\n"
         for step in FlowStep.allCases {
             let histogram = statistics.latency[step.rawValue]
             let errors = statistics.errors[step.rawValue]
             let requests = Int(histogram.total) + errors
-            totalRequests += requests
             lines +=
                 "endpoint=\(step.name) requests=\(requests) req_per_s=\(Int((Double(requests) / duration).rounded())) p50_ms=\(Self.ms(histogram.quantileMillis(0.5))) p99_ms=\(Self.ms(histogram.quantileMillis(0.99))) errors=\(errors)\n"
         }
-        lines +=
-            "https.total requests=\(totalRequests) req_per_s=\(Int((Double(totalRequests) / duration).rounded()))\n"
         if let pid, let status = ProcessMemory.status(pid: pid) {
             let sampled = max(sampledPeak.value.load(ordering: .relaxed), status.rssKiB)
             lines +=
                 "server.peak_rss_mb=\(status.peakKiB / 1024) sampled_max_rss_mb=\(sampled / 1024) rss_end_mb=\(status.rssKiB / 1024)\n"
         } else {
             lines += "server.peak_rss_mb=unknown (pass --server-pid for an external server)\n"
-        }
-        let flows = statistics.flows
-        if pid != nil {
-            let used = cpu.seconds.withLock { $0 }
-            let perFlow = { (seconds: Double) in Self.ms(seconds * 1000 / Double(max(flows.total, 1))) }
-            lines +=
-                "cpu.measured server_cores=\(String(format: "%.2f", used.server / duration)) bench_cores=\(String(format: "%.2f", used.bench / duration)) server_cpu_ms_per_flow=\(perFlow(used.server)) bench_cpu_ms_per_flow=\(perFlow(used.bench))\n"
         }
         lines +=
             "flows.complete flows_per_s=\(Int((Double(flows.total) / duration).rounded())) p50_ms=\(Self.ms(flows.quantileMillis(0.5))) p99_ms=\(Self.ms(flows.quantileMillis(0.99)))\n"
