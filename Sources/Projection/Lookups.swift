@@ -109,13 +109,12 @@ extension ProjectionStore {
     public func pushedRequest(_ requestID: String) throws -> PushedRequestRow? {
         try pool.read { db in
             try Row.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt,
                            response_type, code_challenge, code_challenge_method, state, nonce, acr_values,
                            essential_acr, prompt, max_age, authorization_details, used_sequence
                     FROM par_requests WHERE request_id = ?
-                    """, arguments: [requestID]
+                    """), arguments: [requestID]
             ).map { r in
                 PushedRequestRow(
                     requestID: r[0], requestURIHash: r[1], clientID: r[2], expiresMicros: r[3], scope: r[4],
@@ -129,12 +128,11 @@ extension ProjectionStore {
     public func code(_ codeID: String) throws -> CodeRow? {
         try pool.read { db in
             try Row.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT code_id, code_hash, client_id, subject, grant_id, expires_micros, redeemed_sequence, scope,
                            redirect_uri, dpop_jkt, code_challenge, nonce, auth_time_micros, acr, amr
                     FROM authorization_codes WHERE code_id = ?
-                    """, arguments: [codeID]
+                    """), arguments: [codeID]
             ).map { r in
                 CodeRow(
                     codeID: r[0], codeHash: r[1], clientID: r[2], subject: r[3], grantID: r[4], expiresMicros: r[5],
@@ -148,11 +146,10 @@ extension ProjectionStore {
     public func session(_ sessionID: String) throws -> SessionRow? {
         try pool.read { db in
             try Row.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT session_id, session_hash, subject, acr, amr, auth_time_micros, expires_micros
                     FROM sessions WHERE session_id = ?
-                    """, arguments: [sessionID]
+                    """), arguments: [sessionID]
             ).map { r in
                 SessionRow(
                     sessionID: r[0], sessionHash: r[1], subject: r[2], acr: r[3],
@@ -165,12 +162,11 @@ extension ProjectionStore {
     public func token(_ tokenID: String) throws -> TokenRow? {
         try pool.read { db in
             try Row.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt,
                            cnf_x5t_s256, expires_micros, status, issued_micros
                     FROM tokens WHERE token_id = ?
-                    """, arguments: [tokenID]
+                    """), arguments: [tokenID]
             ).map { r in
                 TokenRow(
                     tokenID: r[0], tokenHash: r[1], kind: r[2], grantID: r[3], clientID: r[4], subject: r[5],
@@ -183,9 +179,7 @@ extension ProjectionStore {
     public func grant(_ grantID: String) throws -> GrantRow? {
         try pool.read { db in
             try Row.fetchOne(
-                db,
-                sql:
-                    "SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants WHERE grant_id = ?",
+                db.cachedStatement(sql: "SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants WHERE grant_id = ?"),
                 arguments: [grantID]
             ).map(Self.grantRow)
         }
@@ -196,19 +190,17 @@ extension ProjectionStore {
         try pool.read { db in
             if let clientID {
                 return try Row.fetchAll(
-                    db,
-                    sql: """
+                    db.cachedStatement(sql: """
                         SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants
                         WHERE subject = ? AND client_id = ? ORDER BY grant_id DESC
-                        """, arguments: [subject, clientID]
+                        """), arguments: [subject, clientID]
                 ).map(Self.grantRow)
             }
             return try Row.fetchAll(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants
                     WHERE subject = ? ORDER BY grant_id DESC
-                    """, arguments: [subject]
+                    """), arguments: [subject]
             ).map(Self.grantRow)
         }
     }
@@ -223,8 +215,7 @@ extension ProjectionStore {
     public func user(username: String) throws -> UserRow? {
         try pool.read { db in
             try Row.fetchOne(
-                db,
-                sql: "SELECT subject, username, password_hash, sealed_totp_seed, claims FROM users WHERE username = ?",
+                db.cachedStatement(sql: "SELECT subject, username, password_hash, sealed_totp_seed, claims FROM users WHERE username = ?"),
                 arguments: [username]
             ).map { r in
                 UserRow(subject: r[0], username: r[1], passwordHash: r[2], sealedTOTPSeed: r[3], claims: r[4])
@@ -235,8 +226,7 @@ extension ProjectionStore {
     public func user(subject: String) throws -> UserRow? {
         try pool.read { db in
             try Row.fetchOne(
-                db,
-                sql: "SELECT subject, username, password_hash, sealed_totp_seed, claims FROM users WHERE subject = ?",
+                db.cachedStatement(sql: "SELECT subject, username, password_hash, sealed_totp_seed, claims FROM users WHERE subject = ?"),
                 arguments: [subject]
             ).map { r in
                 UserRow(subject: r[0], username: r[1], passwordHash: r[2], sealedTOTPSeed: r[3], claims: r[4])
@@ -248,7 +238,7 @@ extension ProjectionStore {
     public func activeClientMetadata(_ clientID: String) throws -> String? {
         try pool.read { db in
             try String.fetchOne(
-                db, sql: "SELECT metadata FROM clients WHERE client_id = ? AND status = 'active'", arguments: [clientID]
+                db.cachedStatement(sql: "SELECT metadata FROM clients WHERE client_id = ? AND status = 'active'"), arguments: [clientID]
             )
         }
     }
@@ -259,7 +249,7 @@ extension ProjectionStore {
         try pool.read { db in
             UInt64(
                 try Int64.fetchOne(
-                    db, sql: "SELECT max(sequence) FROM checkpoints WHERE time_micros <= ?", arguments: [timeMicros])
+                    db.cachedStatement(sql: "SELECT max(sequence) FROM checkpoints WHERE time_micros <= ?"), arguments: [timeMicros])
                     ?? 0)
         }
     }

@@ -42,10 +42,13 @@ public struct AdminResponse: Codable, Sendable {
 public struct AdminService: Sendable {
     public let ledger: Ledger
     public let keys: SigningKeyRing
+    /// The running server's client cache, told about every client change (nil offline).
+    public let clients: ClientRegistry?
 
-    public init(ledger: Ledger, keys: SigningKeyRing) {
+    public init(ledger: Ledger, keys: SigningKeyRing, clients: ClientRegistry? = nil) {
         self.ledger = ledger
         self.keys = keys
+        self.clients = clients
     }
 
     public func handle(_ request: AdminRequest, operatorName: String) async -> AdminResponse {

@@ -247,7 +247,7 @@ struct AuthorizationEndpoint: Sendable {
         guard row.clientID == clientID else {
             throw Stop.page(OAuthError(.invalidRequestURI, "the request_uri was pushed by another client"))
         }
-        let client = try ClientRecord.load(clientID, from: env.projection)
+        let client = try env.clients.client(clientID)
         let pending = Pending(requestURI: requestURI, row: row, client: client)
         guard row.expiresMicros > env.nowMicros else {
             throw Stop.redirect(

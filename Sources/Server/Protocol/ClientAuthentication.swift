@@ -71,7 +71,7 @@ struct ClientAuthenticator: Sendable {
                 "client authentication is required: send a client assertion, or client_id with a TLS client certificate"
             )
         }
-        let client = try ClientRecord.load(clientID, from: env.projection)
+        let client = try env.clients.client(clientID)
         guard let certificate, let thumbprint else {
             throw OAuthError(
                 .invalidClient,
@@ -108,21 +108,13 @@ struct ClientAuthenticator: Sendable {
         let claimed = try ClientAssertionValidator.readClaimedClient(
             assertionType: form["client_assertion_type"], assertion: form["client_assertion"],
             clientID: form["client_id"])
-        let client = try ClientRecord.load(claimed.clientID, from: env.projection)
+        let client = try env.clients.client(claimed.clientID)
         guard client.tokenEndpointAuthMethod == "private_key_jwt" else {
             throw OAuthError(
                 .invalidClient,
                 "client \(client.clientID) is registered for \(client.tokenEndpointAuthMethod), not private_key_jwt")
         }
-        guard let jwksText = client.jwks else {
-            throw OAuthError(.invalidClient, "client \(client.clientID) has no registered jwks to verify its assertion")
-        }
-        let keys: ClientJWKSet
-        do {
-            keys = try ClientJWKSet.parse(Array(jwksText.utf8))
-        } catch {
-            throw OAuthError(.invalidClient, "client \(client.clientID)'s registered jwks is not usable: \(error)")
-        }
+        let keys = try env.clients.keys(client.clientID)
         let validated = try assertionValidator.validate(claimed, keys: keys, nowSeconds: env.nowSeconds)
         return AuthenticatedClient(
             record: client,

@@ -51,6 +51,8 @@ public struct ProtocolEnvironment: Sendable {
     let clock: @Sendable () -> Int64
 
     public var projection: ProjectionStore { ledger.projection }
+    /// Registered clients, parsed once (invalidated by the admin service on every change).
+    public let clients: ClientRegistry
 
     /// - Parameter browserKeyPath: where the HMAC key of cookies and CSRF tokens lives (created on first start).
     public init(
@@ -59,6 +61,7 @@ public struct ProtocolEnvironment: Sendable {
         clock: @escaping @Sendable () -> Int64 = { SystemClock().nowMicros() }
     ) throws {
         self.signingKeys = signingKeys
+        self.clients = ClientRegistry(projection: ledger.projection)
         self.ledger = ledger
         self.issuer = issuer
         self.issuerPath = issuerPath

@@ -112,7 +112,7 @@ struct Serve: AsyncParsableCommand {
             extraRoutes: { router in routes.add(to: router) })
         // The local admin socket: `strongroom clients|users …` go through it while the server runs.
         let admin = try AdminSocket.makeApplication(
-            dataDirectory: layout.root, service: AdminService(ledger: ledger, keys: signingKeys), logger: logger)
+            dataDirectory: layout.root, service: AdminService(ledger: ledger, keys: signingKeys, clients: environment.clients), logger: logger)
         let adminTask = Task { try await admin.run() }
         defer {
             adminTask.cancel()

@@ -78,6 +78,9 @@ public struct RedeemAuthorizationCode: LedgerCommand {
     ) throws -> Decision<
         Swift.Result<GrantedTokens, OAuthError>
     > {
+        guard state.clients[clientID] == .active else {
+            throw OAuthError(.invalidClient, "client \(clientID) is not registered or was removed")
+        }
         let projection = try context.requireProjection()
         guard let code = try projection.code(codeID), constantTimeEquals(code.codeHash, codeHash) else {
             throw OAuthError(.invalidGrant, "the authorization code is unknown")
@@ -175,6 +178,9 @@ public struct RefreshAccessToken: LedgerCommand {
     }
 
     public func decide(_ state: LiveState, _ context: DecisionContext) throws -> Decision<GrantedTokens> {
+        guard state.clients[clientID] == .active else {
+            throw OAuthError(.invalidClient, "client \(clientID) is not registered or was removed")
+        }
         let projection = try context.requireProjection()
         guard let token = try projection.token(refreshTokenID), token.kind == "refresh",
             constantTimeEquals(token.tokenHash, refreshTokenHash)
