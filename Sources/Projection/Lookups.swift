@@ -1,5 +1,3 @@
-import GRDB
-
 /// A pushed authorization request as the projection holds it.
 public struct PushedRequestRow: Sendable, Equatable {
     public var requestID: String
@@ -104,153 +102,141 @@ public struct UserRow: Sendable, Equatable {
 }
 
 /// Point reads of the protocol state. Every read sees only projected (therefore durable) events;
-/// the Ledger's decisions add the overlay of what they decided since (see `ProtocolState`).
+/// the Ledger's decisions add the overlay of what they decided since (see `ProtocolState`). They go
+/// through ``PointReader`` (raw read-only connections, statements prepared once).
 extension ProjectionStore {
     public func pushedRequest(_ requestID: String) throws -> PushedRequestRow? {
-        try pool.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: """
-                    SELECT request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt,
-                           response_type, code_challenge, code_challenge_method, state, nonce, acr_values,
-                           essential_acr, prompt, max_age, authorization_details, used_sequence
-                    FROM par_requests WHERE request_id = ?
-                    """), arguments: [requestID]
-            ).map { r in
-                PushedRequestRow(
-                    requestID: r[0], requestURIHash: r[1], clientID: r[2], expiresMicros: r[3], scope: r[4],
-                    redirectURI: r[5], dpopJKT: r[6], responseType: r[7], codeChallenge: r[8],
-                    codeChallengeMethod: r[9], state: r[10], nonce: r[11], acrValues: r[12], essentialACR: r[13],
-                    prompt: r[14], maxAgeSeconds: r[15], authorizationDetails: r[16], usedSequence: r[17])
-            }
+        try points.row(
+            """
+            SELECT request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt,
+                   response_type, code_challenge, code_challenge_method, state, nonce, acr_values,
+                   essential_acr, prompt, max_age, authorization_details, used_sequence
+            FROM par_requests WHERE request_id = ?
+            """, [.text(requestID)]
+        ).map { r in
+            PushedRequestRow(
+                requestID: r[0].string ?? "", requestURIHash: r[1].string ?? "", clientID: r[2].string ?? "",
+                expiresMicros: r[3].int64 ?? 0, scope: r[4].string ?? "", redirectURI: r[5].string ?? "",
+                dpopJKT: r[6].string, responseType: r[7].string, codeChallenge: r[8].string,
+                codeChallengeMethod: r[9].string, state: r[10].string, nonce: r[11].string, acrValues: r[12].string,
+                essentialACR: r[13].string, prompt: r[14].string, maxAgeSeconds: r[15].int64,
+                authorizationDetails: r[16].string, usedSequence: r[17].int64)
         }
     }
 
     public func code(_ codeID: String) throws -> CodeRow? {
-        try pool.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: """
-                    SELECT code_id, code_hash, client_id, subject, grant_id, expires_micros, redeemed_sequence, scope,
-                           redirect_uri, dpop_jkt, code_challenge, nonce, auth_time_micros, acr, amr
-                    FROM authorization_codes WHERE code_id = ?
-                    """), arguments: [codeID]
-            ).map { r in
-                CodeRow(
-                    codeID: r[0], codeHash: r[1], clientID: r[2], subject: r[3], grantID: r[4], expiresMicros: r[5],
-                    redeemedSequence: r[6], scope: r[7] ?? "", redirectURI: r[8] ?? "", dpopJKT: r[9],
-                    codeChallenge: r[10], nonce: r[11], authTimeMicros: r[12] ?? 0, acr: r[13] ?? "",
-                    amr: (r[14] as String?).map { $0.split(separator: " ").map(String.init) } ?? [])
-            }
+        try points.row(
+            """
+            SELECT code_id, code_hash, client_id, subject, grant_id, expires_micros, redeemed_sequence, scope,
+                   redirect_uri, dpop_jkt, code_challenge, nonce, auth_time_micros, acr, amr
+            FROM authorization_codes WHERE code_id = ?
+            """, [.text(codeID)]
+        ).map { r in
+            CodeRow(
+                codeID: r[0].string ?? "", codeHash: r[1].string ?? "", clientID: r[2].string ?? "",
+                subject: r[3].string ?? "", grantID: r[4].string ?? "", expiresMicros: r[5].int64 ?? 0,
+                redeemedSequence: r[6].int64, scope: r[7].string ?? "", redirectURI: r[8].string ?? "",
+                dpopJKT: r[9].string, codeChallenge: r[10].string, nonce: r[11].string,
+                authTimeMicros: r[12].int64 ?? 0, acr: r[13].string ?? "", amr: Self.words(r[14].string))
         }
     }
 
     public func session(_ sessionID: String) throws -> SessionRow? {
-        try pool.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: """
-                    SELECT session_id, session_hash, subject, acr, amr, auth_time_micros, expires_micros
-                    FROM sessions WHERE session_id = ?
-                    """), arguments: [sessionID]
-            ).map { r in
-                SessionRow(
-                    sessionID: r[0], sessionHash: r[1], subject: r[2], acr: r[3],
-                    amr: (r[4] as String).split(separator: " ").map(String.init), authTimeMicros: r[5],
-                    expiresMicros: r[6])
-            }
+        try points.row(
+            """
+            SELECT session_id, session_hash, subject, acr, amr, auth_time_micros, expires_micros
+            FROM sessions WHERE session_id = ?
+            """, [.text(sessionID)]
+        ).map { r in
+            SessionRow(
+                sessionID: r[0].string ?? "", sessionHash: r[1].string ?? "", subject: r[2].string ?? "",
+                acr: r[3].string ?? "", amr: Self.words(r[4].string), authTimeMicros: r[5].int64 ?? 0,
+                expiresMicros: r[6].int64 ?? 0)
         }
     }
 
     public func token(_ tokenID: String) throws -> TokenRow? {
-        try pool.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: """
-                    SELECT token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt,
-                           cnf_x5t_s256, expires_micros, status, issued_micros
-                    FROM tokens WHERE token_id = ?
-                    """), arguments: [tokenID]
-            ).map { r in
-                TokenRow(
-                    tokenID: r[0], tokenHash: r[1], kind: r[2], grantID: r[3], clientID: r[4], subject: r[5],
-                    scope: r[6], tokenType: r[7], cnfJKT: r[8], cnfX5tS256: r[9], expiresMicros: r[10],
-                    active: (r[11] as String) == "active", issuedMicros: r[12])
-            }
+        try points.row(
+            """
+            SELECT token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt,
+                   cnf_x5t_s256, expires_micros, status, issued_micros
+            FROM tokens WHERE token_id = ?
+            """, [.text(tokenID)]
+        ).map { r in
+            TokenRow(
+                tokenID: r[0].string ?? "", tokenHash: r[1].string ?? "", kind: r[2].string ?? "",
+                grantID: r[3].string ?? "", clientID: r[4].string ?? "", subject: r[5].string,
+                scope: r[6].string ?? "", tokenType: r[7].string ?? "", cnfJKT: r[8].string, cnfX5tS256: r[9].string,
+                expiresMicros: r[10].int64, active: r[11].string == "active", issuedMicros: r[12].int64)
         }
     }
 
     public func grant(_ grantID: String) throws -> GrantRow? {
-        try pool.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants WHERE grant_id = ?"),
-                arguments: [grantID]
-            ).map(Self.grantRow)
-        }
+        try points.row(
+            "SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants WHERE grant_id = ?",
+            [.text(grantID)]
+        ).map(Self.grantRow)
     }
 
-    /// Active grants of `subject` (newest first).
+    /// Grants of `subject` (optionally for one client), newest first.
     public func grants(subject: String, clientID: String? = nil) throws -> [GrantRow] {
-        try pool.read { db in
-            if let clientID {
-                return try Row.fetchAll(
-                    db.cachedStatement(sql: """
-                        SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants
-                        WHERE subject = ? AND client_id = ? ORDER BY grant_id DESC
-                        """), arguments: [subject, clientID]
-                ).map(Self.grantRow)
-            }
-            return try Row.fetchAll(
-                db.cachedStatement(sql: """
-                    SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants
-                    WHERE subject = ? ORDER BY grant_id DESC
-                    """), arguments: [subject]
+        if let clientID {
+            return try points.rows(
+                """
+                SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants
+                WHERE subject = ? AND client_id = ? ORDER BY grant_id DESC
+                """, [.text(subject), .text(clientID)]
             ).map(Self.grantRow)
         }
+        return try points.rows(
+            """
+            SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants
+            WHERE subject = ? ORDER BY grant_id DESC
+            """, [.text(subject)]
+        ).map(Self.grantRow)
     }
 
-    private static func grantRow(_ r: Row) -> GrantRow {
+    private static func grantRow(_ r: [SQLiteValue]) -> GrantRow {
         GrantRow(
-            grantID: r[0], clientID: r[1], subject: r[2],
-            scopes: (r[3] as String).split(separator: " ").map(String.init), active: (r[4] as String) == "active",
-            createdMicros: r[5])
+            grantID: r[0].string ?? "", clientID: r[1].string ?? "", subject: r[2].string ?? "",
+            scopes: words(r[3].string), active: r[4].string == "active", createdMicros: r[5].int64 ?? 0)
+    }
+
+    private static func words(_ text: String?) -> [String] {
+        text.map { $0.split(separator: " ").map(String.init) } ?? []
     }
 
     public func user(username: String) throws -> UserRow? {
-        try pool.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT subject, username, password_hash, sealed_totp_seed, claims FROM users WHERE username = ?"),
-                arguments: [username]
-            ).map { r in
-                UserRow(subject: r[0], username: r[1], passwordHash: r[2], sealedTOTPSeed: r[3], claims: r[4])
-            }
-        }
+        try points.row(
+            "SELECT subject, username, password_hash, sealed_totp_seed, claims FROM users WHERE username = ?",
+            [.text(username)]
+        ).map(Self.userRow)
     }
 
     public func user(subject: String) throws -> UserRow? {
-        try pool.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT subject, username, password_hash, sealed_totp_seed, claims FROM users WHERE subject = ?"),
-                arguments: [subject]
-            ).map { r in
-                UserRow(subject: r[0], username: r[1], passwordHash: r[2], sealedTOTPSeed: r[3], claims: r[4])
-            }
-        }
+        try points.row(
+            "SELECT subject, username, password_hash, sealed_totp_seed, claims FROM users WHERE subject = ?",
+            [.text(subject)]
+        ).map(Self.userRow)
+    }
+
+    private static func userRow(_ r: [SQLiteValue]) -> UserRow {
+        UserRow(
+            subject: r[0].string ?? "", username: r[1].string ?? "", passwordHash: r[2].string ?? "",
+            sealedTOTPSeed: r[3].string, claims: r[4].string ?? "{}")
     }
 
     /// An active client's registered metadata (JSON text), or nil when unknown or removed.
     public func activeClientMetadata(_ clientID: String) throws -> String? {
-        try pool.read { db in
-            try String.fetchOne(
-                db.cachedStatement(sql: "SELECT metadata FROM clients WHERE client_id = ? AND status = 'active'"), arguments: [clientID]
-            )
-        }
+        try points.row("SELECT metadata FROM clients WHERE client_id = ? AND status = 'active'", [.text(clientID)])?[0]
+            .string
     }
 
     /// The sequence of the newest checkpoint written at or before `timeMicros` (0 if none): where to
     /// start folding the journal to rebuild state that covers the time since.
     public func checkpointSequence(atOrBefore timeMicros: Int64) throws -> UInt64 {
-        try pool.read { db in
-            UInt64(
-                try Int64.fetchOne(
-                    db.cachedStatement(sql: "SELECT max(sequence) FROM checkpoints WHERE time_micros <= ?"), arguments: [timeMicros])
-                    ?? 0)
-        }
+        UInt64(
+            try points.row("SELECT max(sequence) FROM checkpoints WHERE time_micros <= ?", [.integer(timeMicros)])?[0]
+                .int64 ?? 0)
     }
 }

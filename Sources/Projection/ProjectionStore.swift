@@ -83,10 +83,13 @@ public final class ProjectionStore: Sendable {
 
     public let path: String
     public let pool: DatabasePool
+    /// Raw read-only connections for the protocol's point lookups (`Lookups.swift`).
+    let points: PointReader
 
     private init(path: String, pool: DatabasePool) {
         self.path = path
         self.pool = pool
+        self.points = PointReader(path: path)
     }
 
     public static func open(path: String) throws -> ProjectionStore {

@@ -136,6 +136,7 @@ struct LedgerProtocolTests {
         let now = SystemClock().nowMicros()
         let (requestID, _) = try await prepare(ledger, now: now)
         _ = try await ledger.execute(approve(requestID, code: "code-1", now: now))
+        try await ledger.execute(RegisterClient(clientID: "tpp-2", metadata: "{}", via: "cli", actor: .operator("ops")))
 
         await #expect(
             throws: OAuthError(.invalidGrant, "code_verifier does not match the code_challenge sent with the request")
