@@ -8,24 +8,40 @@ enum FormParameters {
     static let parametersMax = 64
 
     static func parse(_ body: String) throws -> [String: String] {
+        var body = body
+        return try body.withUTF8 { try parse(bytes: $0) }
+    }
+
+    /// Splits on `&` and `=` byte by byte (form bodies are ASCII; values are percent-decoded).
+    static func parse(bytes: UnsafeBufferPointer<UInt8>) throws -> [String: String] {
         var result: [String: String] = [:]
-        guard !body.isEmpty else { return result }
-        let pairs = body.split(separator: "&", omittingEmptySubsequences: true)
-        guard pairs.count <= parametersMax else {
-            throw OAuthError(.invalidRequest, "too many parameters (at most \(parametersMax))")
-        }
-        for pair in pairs {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(parts[0]) else {
-                throw OAuthError(.invalidRequest, "a parameter name is not valid percent-encoding")
+        var start = 0
+        var pairs = 0
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
+            if end > start {
+                pairs += 1
+                guard pairs <= parametersMax else {
+                    throw OAuthError(.invalidRequest, "too many parameters (at most \(parametersMax))")
+                }
+                var equals = start
+                while equals < end && bytes[equals] != UInt8(ascii: "=") { equals += 1 }
+                guard let name = decode(UnsafeBufferPointer(rebasing: bytes[start..<equals])) else {
+                    throw OAuthError(.invalidRequest, "a parameter name is not valid percent-encoding")
+                }
+                let valueBytes =
+                    equals < end
+                    ? UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end]) : .init(start: nil, count: 0)
+                guard let value = decode(valueBytes) else {
+                    throw OAuthError(.invalidRequest, "parameter \(name) is not valid percent-encoding")
+                }
+                if result[name] != nil {
+                    throw OAuthError(.invalidRequest, "parameter \(name) is included more than once")
+                }
+                result[name] = value
             }
-            guard let value = parts.count > 1 ? decode(parts[1]) : "" else {
-                throw OAuthError(.invalidRequest, "parameter \(name) is not valid percent-encoding")
-            }
-            if result[name] != nil {
-                throw OAuthError(.invalidRequest, "parameter \(name) is included more than once")
-            }
-            result[name] = value
+            start = end + 1
         }
         return result.filter { !$0.value.isEmpty }
     }
@@ -37,7 +53,9 @@ enum FormParameters {
             throw OAuthError(.invalidRequest, "the body must be application/x-www-form-urlencoded")
         }
         let buffer = try await request.body.collect(upTo: limit)
-        return try parse(String(buffer: buffer))
+        return try buffer.withUnsafeReadableBytes { raw in
+            try parse(bytes: raw.bindMemory(to: UInt8.self))
+        }
     }
 
     /// Parses a URI query (the authorization endpoint's GET parameters).
@@ -45,22 +63,28 @@ enum FormParameters {
         try parse(query ?? "")
     }
 
-    static func decode(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let c = iterator.next() {
-            switch c {
-            case UInt8(ascii: "+"): bytes.append(0x20)
-            case UInt8(ascii: "%"):
-                guard let h = iterator.next(), let l = iterator.next(), let hv = hex(h), let lv = hex(l) else {
-                    return nil
-                }
-                bytes.append(hv << 4 | lv)
-            default: bytes.append(c)
-            }
+    /// Percent-decoding with `+` as space; nil for a broken escape or invalid UTF-8.
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            return String(validating: bytes, as: UTF8.self)
         }
-        return String(validating: bytes, as: UTF8.self)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "+") {
+                out.append(0x20)
+            } else if c == UInt8(ascii: "%") {
+                guard i + 2 < bytes.count, let h = hex(bytes[i + 1]), let l = hex(bytes[i + 2]) else { return nil }
+                out.append(h << 4 | l)
+                i += 2
+            } else {
+                out.append(c)
+            }
+            i += 1
+        }
+        return String(validating: out, as: UTF8.self)
     }
 
     static func hex(_ c: UInt8) -> UInt8? {
