@@ -4,8 +4,9 @@ import Journal
 /// Turns journal records into row changes, inside the caller's transaction. Uses only what the
 /// record says — never the clock — so that replay produces the same rows as live application.
 ///
-/// Statements are prepared lazily, once per transaction, and bound through the SQLite C API.
-final class Applier {
+/// Statements are prepared lazily, once per writer connection (`ProjectionStore` keeps the applier),
+/// and bound through the SQLite C API. Used only inside the serialized writer (`pool.write`).
+final class Applier: @unchecked Sendable {
     private let connection: OpaquePointer
     private var statements: [Statement: SQLiteWriteStatement] = [:]
     private let streams: StreamIndexWriter
@@ -17,6 +18,9 @@ final class Applier {
 
     /// Writes rows still collected; call once, after the last `apply`, inside the transaction.
     func finish() throws { try streams.flush() }
+
+    /// Forgets rows collected by a transaction that failed (call before each transaction).
+    func begin() { streams.discard() }
 
     /// Every statement the projection runs, by name.
     enum Statement: String {
@@ -290,6 +294,8 @@ final class StreamIndexWriter {
         rows.append((stream, sequence, type))
         if rows.count == Self.rowsPerStatement { try flush() }
     }
+
+    func discard() { rows.removeAll(keepingCapacity: true) }
 
     /// Writes what is collected (call before the transaction commits).
     func flush() throws {

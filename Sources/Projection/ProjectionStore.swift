@@ -85,6 +85,9 @@ public final class ProjectionStore: Sendable {
     public let pool: DatabasePool
     /// Raw read-only connections for the protocol's point lookups (`Lookups.swift`).
     let points: PointReader
+    /// The writer connection's applier, with its statements prepared once (not per transaction).
+    /// Touched only inside `pool.write`, which serializes it.
+    private let applierSlot = ApplierSlot()
 
     private init(path: String, pool: DatabasePool) {
         self.path = path
@@ -121,7 +124,7 @@ public final class ProjectionStore: Sendable {
     static func readState(_ db: Database) throws -> ProjectionState {
         guard
             let row = try Row.fetchOne(
-                db, sql: "SELECT last_sequence, chain_head, last_time_micros FROM projection_state WHERE id = 1")
+                db.cachedStatement(sql: "SELECT last_sequence, chain_head, last_time_micros FROM projection_state WHERE id = 1"))
         else { return ProjectionState(lastSequence: 0, chainHead: nil, lastTimeMicros: 0) }
         let head: String = row[1]
         return ProjectionState(
@@ -135,7 +138,8 @@ public final class ProjectionStore: Sendable {
         try pool.write { db in
             var state = try Self.readState(db)
             guard let connection = db.sqliteConnection else { throw ProjectionError.noConnection }
-            let applier = Applier(connection: connection)
+            let applier = applierSlot.applier(for: connection)
+            applier.begin()
             for input in inputs where input.sequence > state.lastSequence {
                 guard input.sequence == state.lastSequence + 1 else {
                     throw ProjectionError.outOfOrder(expected: state.lastSequence + 1, found: input.sequence)
@@ -149,9 +153,9 @@ public final class ProjectionStore: Sendable {
             case .event(let e): time = e.timeMicros
             case .checkpoint(_, let t, _), .journalKey(_, let t, _): time = t
             }
-            try db.execute(
-                sql: "UPDATE projection_state SET last_sequence = ?, chain_head = ?, last_time_micros = ? WHERE id = 1",
-                arguments: [Int64(state.lastSequence), chainHead.hex, time])
+            try db.cachedStatement(
+                sql: "UPDATE projection_state SET last_sequence = ?, chain_head = ?, last_time_micros = ? WHERE id = 1"
+            ).execute(arguments: [Int64(state.lastSequence), chainHead.hex, time])
         }
     }
 
@@ -207,5 +211,20 @@ extension ProjectionStore {
         for suffix in ["-wal", "-shm", ""] where fm.fileExists(atPath: path + suffix) {
             try fm.removeItem(atPath: path + suffix)
         }
+    }
+}
+
+/// Holds the writer connection's `Applier` between transactions. Only touched inside `pool.write`,
+/// which GRDB serializes: that is what makes the unchecked `Sendable` sound.
+final class ApplierSlot: @unchecked Sendable {
+    private var connection: OpaquePointer?
+    private var cached: Applier?
+
+    func applier(for connection: OpaquePointer) -> Applier {
+        if let cached, self.connection == connection { return cached }
+        let fresh = Applier(connection: connection)
+        self.connection = connection
+        cached = fresh
+        return fresh
     }
 }
