@@ -232,6 +232,8 @@ public struct DPoPProofValidator: Sendable {
     /// scheme and host, default port removed, percent-encoding and dot segments normalised,
     /// query and fragment ignored). Returns the normalised URI.
     func requireTargetURIMatches(_ htu: String, targetURI: String) throws(OAuthError) -> String {
+        // The common case — the client sent exactly the URI — needs no normalisation.
+        if htu == targetURI, htu.utf8.starts(with: "https://".utf8) { return targetURI }
         guard let expected = DPoPTargetURI.normalized(targetURI) else {
             throw OAuthError(
                 .serverError, "the configured request URI for DPoP validation is not an absolute http(s) URI")
