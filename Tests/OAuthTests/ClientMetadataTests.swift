@@ -128,7 +128,8 @@ enum MetadataDocument {
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(
             text.hasPrefix(
-                "{\"client_id\":\"c1\",\"client_name\":\"Example Client\",\"dpop_bound_access_tokens\":true,"))
+                "{\"access_token_format\":\"opaque\",\"client_id\":\"c1\",\"client_name\":\"Example Client\",\"dpop_bound_access_tokens\":true,"
+            ))
         #expect(text.contains("\"jwks\":{\"keys\":[{\"crv\":\"P-256\",\"kid\":\"k1\",\"kty\":\"EC\",\"use\":\"sig\""))
         #expect(text.contains("\"redirect_uris\":[\"https://client.example.com/cb\"]"))
         #expect(metadata.jwks?.hasPrefix("{\"keys\":[{\"crv\":\"P-256\",\"kid\":\"k1\"") == true)
@@ -140,11 +141,23 @@ enum MetadataDocument {
         let keys = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
         #expect(
             keys.map { Array($0.keys).sorted() } == [
-                "client_id", "client_name", "dpop_bound_access_tokens", "grant_types", "jwks", "redirect_uris",
+                "access_token_format", "client_id", "client_name", "dpop_bound_access_tokens", "grant_types", "jwks",
+                "protected_resource", "redirect_uris",
                 "require_pushed_authorization_requests", "require_signed_request_object", "response_types", "scope",
                 "tls_client_certificate_bound_access_tokens", "token_endpoint_auth_method",
                 "token_endpoint_auth_signing_alg", "use_mtls_endpoint_aliases",
             ])
+    }
+
+    @Test("access_token_format is opaque (default) or jwt; protected_resource is a boolean")
+    func strongroomExtensions() throws {
+        #expect(try MetadataDocument.parse().accessTokenFormat == "opaque")
+        #expect(
+            try MetadataDocument.parse(["access_token_format": "jwt", "protected_resource": true]).accessTokenFormat
+                == "jwt")
+        #expect(try MetadataDocument.parse(["protected_resource": true]).protectedResource)
+        #expect(MetadataDocument.error(["access_token_format": "jwe"])?.code == .invalidClientMetadata)
+        #expect(MetadataDocument.error(["protected_resource": "yes"])?.code == .invalidClientMetadata)
     }
 
     @Test func decodingRunsTheSameChecks() {

@@ -181,6 +181,42 @@ def rotate_and_sign(args, client, session, client_id, browser, username, passwor
     return {"rotated_kid_signs": True}
 
 
+def check_jwt_access_token(session, client, token, issuer, client_id):
+    """RFC 9068: typ at+jwt, signed by a published key, iss/aud/client_id/sub/exp/jti, cnf.jkt of the DPoP key."""
+    from jwskate import JwkSet, SignedJwt
+    jwt = SignedJwt(str(token.access_token))
+    if jwt.headers.get("typ") != "at+jwt":
+        fail(f"the access token is not an RFC 9068 JWT: {jwt.headers}")
+    key = JwkSet(session.get(client.jwks_uri).json()).get_jwk_by_kid(jwt.headers["kid"])
+    if not jwt.verify_signature(key, alg=jwt.headers["alg"]):
+        fail("the JWT access token's signature does not verify")
+    claims = jwt.claims
+    for name in ("iss", "aud", "sub", "client_id", "exp", "iat", "jti"):
+        if name not in claims:
+            fail(f"the JWT access token lacks {name}")
+    if claims["iss"] != issuer or claims["client_id"] != client_id:
+        fail(f"JWT access token iss/client_id wrong: {claims}")
+    if claims.get("cnf", {}).get("jkt") != token.dpop_key.dpop_jkt:
+        fail("the JWT access token's cnf.jkt is not the DPoP key's thumbprint")
+    return True
+
+
+def introspect_as_resource(args, session, client, access_token):
+    """A client registered as a protected resource introspects another client's token (RFC 7662)."""
+    key = Jwk.generate(alg="ES256", kid=secrets.token_hex(8))
+    resource = json.loads(cli(args.strongroom, args.data_dir, ["clients", "add", "--file", "-"], stdin=json.dumps({
+        "client_name": "Accounts API", "token_endpoint_auth_method": "private_key_jwt",
+        "grant_types": ["client_credentials"],
+        "protected_resource": True, "jwks": {"keys": [key.public_jwk().to_dict()]}})))
+    rs = OAuth2Client.from_discovery_endpoint(
+        issuer=args.issuer, auth=PrivateKeyJwt(resource["client_id"], key, aud=args.issuer), session=session,
+        id_token_signed_response_alg="ES256")
+    answer = rs.introspect_token(access_token)
+    if not answer.get("active") or answer.get("client_id") == resource["client_id"]:
+        fail(f"the protected resource could not introspect the client's token: {answer}")
+    return True
+
+
 def essential_acr(args, client, token):
     """OIDC-04: an essential SCA acr is met by password + TOTP (the ID token says so), and refused
     with access_denied for a user who has no second factor."""
@@ -237,8 +273,9 @@ def flow(args):
         "id_token_signed_response_alg": "ES256",
     }
     if args.mode == "dpop":
+        # RFC 9068 JWT access tokens for this client (the mtls client keeps opaque ones).
         metadata.update(token_endpoint_auth_method="private_key_jwt", dpop_bound_access_tokens=True,
-                        jwks={"keys": [client_key.public_jwk().to_dict()]})
+                        jwks={"keys": [client_key.public_jwk().to_dict()]}, access_token_format="jwt")
     else:
         metadata.update(token_endpoint_auth_method="tls_client_auth",
                         tls_client_auth_subject_dn="CN=tpp-mtls,O=Example TPP,C=GB",
@@ -284,6 +321,9 @@ def flow(args):
         fail(f"userinfo failed: {error!r} {getattr(response_, 'headers', None)} {getattr(response_, 'text', None)}")
     if userinfo.get("sub") != facts["id_token_sub"]:
         fail(f"userinfo sub {userinfo.get('sub')} differs from the ID token's")
+    if args.mode == "dpop":
+        facts["jwt_access_token"] = check_jwt_access_token(session, client, token, args.issuer, client_id)
+        facts["resource_introspection"] = introspect_as_resource(args, session, client, token.access_token)
     # RFC 7662: the client introspects its own token; the sender constraint is in cnf.
     introspection = client.introspect_token(token.access_token)
     bound = "jkt" if args.mode == "dpop" else "x5t#S256"
@@ -313,6 +353,8 @@ def flow(args):
             fail(f"expected an invalid_token challenge, got {refused.headers}")
         facts["revoked_after_reuse"] = True
     secrets_seen += [token.access_token, token.refresh_token, refreshed.access_token]
+    if args.mode == "dpop":  # a JWT access token carries its split token as jti: that is a secret too
+        secrets_seen += [SignedJwt_claims(t.access_token)["jti"] for t in (token, refreshed)]
     if client.introspect_token(refreshed.access_token).get("active") is not False:
         fail("a token of the revoked grant still introspects as active")
     if args.mode == "dpop":

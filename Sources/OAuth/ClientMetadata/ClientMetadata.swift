@@ -37,6 +37,12 @@ public struct ClientMetadata: Sendable, Hashable {
     public let dpopBoundAccessTokens: Bool
     /// `use_mtls_endpoint_aliases` (RFC 8705 §5).
     public let useMTLSEndpointAliases: Bool
+    /// `access_token_format` (Strongroom extension): `opaque` (default) or `jwt` — RFC 9068 JWT
+    /// access tokens for resource servers that validate tokens locally.
+    public let accessTokenFormat: String
+    /// `protected_resource` (Strongroom extension): the client is also a resource server of the
+    /// bank's APIs and may introspect any access token (RFC 7662 §2.1), not only its own.
+    public let protectedResource: Bool
     /// `grant_types`; defaults to `["authorization_code"]`.
     public let grantTypes: [GrantType]
     /// `response_types`: `["code"]` when `authorization_code` is a grant type, else `[]`.
@@ -146,6 +152,8 @@ public struct ClientMetadata: Sendable, Hashable {
         self.tlsClientCertificateBoundAccessTokens = try m.bool("tls_client_certificate_bound_access_tokens") ?? false
         self.dpopBoundAccessTokens = try m.bool("dpop_bound_access_tokens") ?? false
         self.useMTLSEndpointAliases = try m.bool("use_mtls_endpoint_aliases") ?? false
+        self.accessTokenFormat = try Check.validateAccessTokenFormat(try m.string("access_token_format"))
+        self.protectedResource = try m.bool("protected_resource") ?? false
         self.requirePushedAuthorizationRequests = try m.bool("require_pushed_authorization_requests") ?? false
         self.requireSignedRequestObject = try m.bool("require_signed_request_object") ?? false
 
@@ -189,6 +197,8 @@ extension ClientMetadata: Codable {
         case tlsClientCertificateBoundAccessTokens = "tls_client_certificate_bound_access_tokens"
         case dpopBoundAccessTokens = "dpop_bound_access_tokens"
         case useMTLSEndpointAliases = "use_mtls_endpoint_aliases"
+        case accessTokenFormat = "access_token_format"
+        case protectedResource = "protected_resource"
         case grantTypes = "grant_types"
         case responseTypes = "response_types"
         case scope
@@ -228,6 +238,8 @@ extension ClientMetadata: Codable {
         try c.encode(tlsClientCertificateBoundAccessTokens, forKey: .tlsClientCertificateBoundAccessTokens)
         try c.encode(dpopBoundAccessTokens, forKey: .dpopBoundAccessTokens)
         try c.encode(useMTLSEndpointAliases, forKey: .useMTLSEndpointAliases)
+        try c.encode(accessTokenFormat, forKey: .accessTokenFormat)
+        try c.encode(protectedResource, forKey: .protectedResource)
         try c.encode(grantTypes, forKey: .grantTypes)
         try c.encode(responseTypes, forKey: .responseTypes)
         try c.encodeIfPresent(scope, forKey: .scope)

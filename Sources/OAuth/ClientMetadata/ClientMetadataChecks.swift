@@ -3,6 +3,15 @@
 ///
 /// ``ClientMetadata/parse(_:)`` runs them in order; each is usable on its own.
 public enum ClientMetadataChecks {
+    /// `access_token_format` is `opaque` (the default) or `jwt` (RFC 9068).
+    public static func validateAccessTokenFormat(_ value: String?) throws(OAuthError) -> String {
+        guard let value else { return "opaque" }
+        guard value == "opaque" || value == "jwt" else {
+            throw OAuthError(
+                .invalidClientMetadata, "access_token_format must be opaque or jwt (RFC 9068), not \"\(value)\"")
+        }
+        return value
+    }
     /// Largest accepted metadata document: 64 KiB (a JWKS with a few RSA keys and x5c chains fits).
     public static let documentByteCountMax = 64 * 1024
     /// Most entries in any array member (`redirect_uris`, `grant_types`, `contacts`, …).
@@ -339,4 +348,5 @@ extension StringProtocol {
         else { return "" }
         return scalars[first...last]
     }
+
 }

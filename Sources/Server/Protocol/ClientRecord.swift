@@ -15,6 +15,10 @@ struct ClientRecord: Sendable {
     var grantTypes: [String]
     /// `id_token_signed_response_alg` (ES256 when absent).
     var idTokenSigningAlgorithm: String?
+    /// RFC 9068 JWT access tokens instead of opaque ones (`access_token_format: jwt`).
+    var jwtAccessTokens: Bool
+    /// May introspect any access token (`protected_resource: true`).
+    var protectedResource: Bool
     /// The registered JWKS (JSON text), for private_key_jwt and self_signed_tls_client_auth.
     var jwks: String?
     /// The registered `tls_client_auth_*` attribute (name, value), for tls_client_auth.
@@ -41,6 +45,8 @@ struct ClientRecord: Sendable {
         certificateBoundAccessTokens = object["tls_client_certificate_bound_access_tokens"] as? Bool ?? false
         grantTypes = object["grant_types"] as? [String] ?? ["authorization_code"]
         idTokenSigningAlgorithm = object["id_token_signed_response_alg"] as? String
+        jwtAccessTokens = object["access_token_format"] as? String == "jwt"
+        protectedResource = object["protected_resource"] as? Bool ?? false
         if let keys = object["jwks"], let data = try? JSONSerialization.data(withJSONObject: keys) {
             jwks = String(decoding: data, as: UTF8.self)
         }

@@ -30,7 +30,7 @@ struct RevocationEndpoint: Sendable {
             // REV-03
             throw OAuthError(.unsupportedTokenType, "token_type_hint \(hint) is not supported")
         }
-        if let token = SplitToken.parse(value) {
+        if let token = AccessTokens.splitToken(in: value) {
             _ = try await env.ledger.execute(
                 RevokeToken(
                     tokenID: token.selector, tokenHash: token.secretHash, clientID: client.record.clientID,
@@ -46,8 +46,11 @@ struct RevocationEndpoint: Sendable {
         let client = try await clients.authenticate(form, request: request, context: context)
         guard let value = form["token"] else { throw OAuthError(.invalidRequest, "token is required") }
         var body: [String: Any] = ["active": false]
-        if let split = SplitToken.parse(value), let row = try env.projection.token(split.selector),
-            constantTimeEqual(row.tokenHash, split.secretHash), row.clientID == client.record.clientID, row.active,
+        // INT-01: a client introspects its own tokens; a client registered as a protected resource
+        // (`protected_resource: true`) any access token — every access token's audience is the bank's APIs.
+        if let row = try AccessTokens.row(for: value, in: env.projection),
+            row.clientID == client.record.clientID || (client.record.protectedResource && row.kind == "access"),
+            row.active,
             (row.expiresMicros ?? Int64.max) > env.nowMicros, try env.projection.grant(row.grantID)?.active ?? false
         {
             body = [

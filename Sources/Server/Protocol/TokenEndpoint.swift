@@ -118,7 +118,12 @@ struct TokenEndpoint: Sendable {
         let idToken = scopes.contains("openid") ? try makeIDToken(granted, client: client.record) : nil
         return try respond(
             TokenResponse(
-                accessToken: accessToken, tokenType: tokens.tokenType, expiresIn: env.lifetimes.accessTokenSeconds,
+                accessToken: try presentable(
+                    accessToken, client: client.record, binding: binding, tokens: tokens,
+                    view: GrantedTokensView(
+                        subject: granted.subject, scope: granted.scope, authTimeMicros: granted.authTimeMicros,
+                        acr: granted.acr, amr: granted.amr)),
+                tokenType: tokens.tokenType, expiresIn: env.lifetimes.accessTokenSeconds,
                 scope: granted.scope, refreshToken: refreshToken, idToken: idToken))
     }
 
@@ -139,7 +144,11 @@ struct TokenEndpoint: Sendable {
                 tokens: tokens, evidence: evidence, correlation: correlation))
         return try respond(
             TokenResponse(
-                accessToken: accessToken, tokenType: tokens.tokenType, expiresIn: env.lifetimes.accessTokenSeconds,
+                accessToken: try presentable(
+                    accessToken, client: client.record, binding: binding, tokens: tokens,
+                    view: GrantedTokensView(
+                        subject: granted.subject, scope: granted.scope, authTimeMicros: nil, acr: nil, amr: [])),
+                tokenType: tokens.tokenType, expiresIn: env.lifetimes.accessTokenSeconds,
                 scope: granted.scope, refreshToken: nil, idToken: nil))
     }
 
@@ -165,10 +174,15 @@ struct TokenEndpoint: Sendable {
             IssueClientCredentialsToken(
                 clientID: client.record.clientID, grantID: grantID, scopes: requested, tokens: tokens,
                 evidence: evidence, correlation: correlation))
+        let scope = requested.joined(separator: " ")
         return try respond(
             TokenResponse(
-                accessToken: accessToken, tokenType: tokens.tokenType, expiresIn: env.lifetimes.accessTokenSeconds,
-                scope: requested.joined(separator: " "), refreshToken: nil, idToken: nil))
+                accessToken: try presentable(
+                    accessToken, client: client.record, binding: binding, tokens: tokens,
+                    view: GrantedTokensView(
+                        subject: client.record.clientID, scope: scope, authTimeMicros: nil, acr: nil, amr: [])),
+                tokenType: tokens.tokenType, expiresIn: env.lifetimes.accessTokenSeconds,
+                scope: scope, refreshToken: nil, idToken: nil))
     }
 
     /// OIDC-01, OIDC-02, OIDC-05: `iss`, `sub`, `aud`, `exp`, `iat`, `auth_time`, `nonce` (when
@@ -194,6 +208,16 @@ struct TokenEndpoint: Sendable {
         } catch {
             throw OAuthError(.serverError, "the ID token could not be signed")
         }
+    }
+
+    /// The access token as the client receives it: the split token itself, or an RFC 9068 JWT
+    /// carrying it as `jti` when the client registered `access_token_format: jwt`.
+    func presentable(
+        _ split: String, client: ClientRecord, binding: Binding, tokens: MintedTokens, view: GrantedTokensView
+    ) throws -> String {
+        guard client.jwtAccessTokens else { return split }
+        return try makeAccessTokenJWT(
+            split, granted: view, client: client, binding: binding, expiresAtMicros: tokens.accessTokenExpiresAtMicros)
     }
 
     func respond(_ body: TokenResponse) throws -> Response {

@@ -48,9 +48,7 @@ struct UserInfoEndpoint: Sendable {
             throw Self.challenge("DPoP", OAuthError(.invalidToken, "use the DPoP or Bearer scheme"))
         }
         let challengeScheme = scheme == "dpop" ? "DPoP" : "Bearer"
-        guard let split = SplitToken.parse(token), let row = try env.projection.token(split.selector),
-            row.kind == "access", constantTimeEqual(row.tokenHash, split.secretHash)
-        else {
+        guard let row = try AccessTokens.row(for: token, in: env.projection), row.kind == "access" else {
             throw Self.challenge(challengeScheme, OAuthError(.invalidToken, "the access token is unknown"))
         }
         guard row.active, (row.expiresMicros ?? 0) > env.nowMicros,
