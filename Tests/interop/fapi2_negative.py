@@ -1044,6 +1044,22 @@ def check_authorization_endpoint(op, report, state, c1, c2, user_a, user_b):
                "200|401 login page, no Location", describe(response),
                response.status_code in (200, 401) and is_login_page(response) and "Location" not in response.headers)
 
+    # Brute force: five wrong passwords lock the account; then even the right password is refused.
+    victim = op.register_user()
+    for _ in range(5):
+        fresh.post(op.origin(form_action(page.text)),
+                   data={**hidden_fields(page.text), "username": victim["username"],
+                         "password": "guess-" + secrets.token_hex(4), "action": "login"},
+                   allow_redirects=False, timeout=30)
+    response = fresh.post(op.origin(form_action(page.text)),
+                          data={**hidden_fields(page.text), "username": victim["username"],
+                                "password": victim["password"], "action": "login"},
+                          allow_redirects=False, timeout=30)
+    report.add("AUTHN", "five wrong passwords lock the account: the right one is refused for now",
+               "login page with 'Too many failed attempts', no OTP step, no Location", describe(response),
+               is_login_page(response) and "Too many failed attempts" in response.text
+               and 'name="otp"' not in response.text and "Location" not in response.headers)
+
     # SP-47: the user denies on the consent page (browser A is logged in; prompt=consent asks again).
     deny_state = "deny-" + secrets.token_urlsafe(8)
     pushed = op.push(c1, op.par_form(c1, challenge, state=deny_state, prompt="consent"))

@@ -15,6 +15,8 @@ struct AuthorizationEndpoint: Sendable {
     static let requestURIPrefix = "urn:ietf:params:oauth:request_uri:"
 
     let env: ProtocolEnvironment
+    /// Refuses attempts on an account after repeated failures (password and one-time password).
+    let throttle = LoginThrottle()
 
     var loginAction: String { env.issuerPath + "/authorize/login" }
     var otpAction: String { env.issuerPath + "/authorize/otp" }
@@ -104,15 +106,17 @@ struct AuthorizationEndpoint: Sendable {
         try await formStep(request, context) { form, pending, interaction in
             if form["action"] == "cancel" { return try await deny(pending, subject: nil, interaction: interaction) }
             let username = form["username"] ?? ""
+            if let wait = throttle.lockedFor(username, nowSeconds: env.nowSeconds) {
+                try await recordFailure(username, subject: nil, reason: "locked", pending, interaction)
+                return try loginPage(
+                    pending, request: request,
+                    message: "Too many failed attempts for this account. Try again in \((wait + 59) / 60) minutes.")
+            }
             guard let user = try env.projection.user(username: username),
                 env.users.verifyPassword(form["password"] ?? "", hash: user.passwordHash)
             else {
-                _ = try await env.ledger.execute(
-                    RecordAuthenticationFailure(
-                        AuthenticationFailed(
-                            username: username, subject: nil, reason: "bad_credentials",
-                            requestID: pending.row.requestID),
-                        interactionID: pending.row.requestID, correlation: correlation(interaction)))
+                throttle.recordFailure(username, nowSeconds: env.nowSeconds)
+                try await recordFailure(username, subject: nil, reason: "bad_credentials", pending, interaction)
                 return try loginPage(pending, request: request, message: "Wrong username or password.")
             }
             if user.sealedTOTPSeed != nil {
@@ -133,6 +137,7 @@ struct AuthorizationEndpoint: Sendable {
                         .accessDenied, "strong customer authentication was required and the user has no second factor"),
                     pending)
             }
+            throttle.recordSuccess(user.username)
             return try await authenticated(
                 pending, subject: user.subject, acr: ProtocolEnvironment.ACR.password, amr: ["pwd"], totpStep: nil,
                 request: request, interaction: interaction)
@@ -152,22 +157,25 @@ struct AuthorizationEndpoint: Sendable {
             else {
                 return try loginPage(pending, request: request, message: "Your login took too long; log in again.")
             }
+            if throttle.lockedFor(user.username, nowSeconds: env.nowSeconds) != nil {
+                try await recordFailure(user.username, subject: subject, reason: "locked", pending, interaction)
+                return try loginPage(
+                    pending, request: request, message: "Too many failed attempts for this account. Try again later.")
+            }
             guard
                 let step = env.users.verifyTOTP(
                     form["otp"] ?? "", sealedSeed: seed, subject: subject, nowSeconds: env.nowSeconds)
             else {
-                _ = try await env.ledger.execute(
-                    RecordAuthenticationFailure(
-                        AuthenticationFailed(
-                            username: user.username, subject: subject, reason: "bad_otp",
-                            requestID: pending.row.requestID),
-                        interactionID: pending.row.requestID, correlation: correlation(interaction)))
+                throttle.recordFailure(user.username, nowSeconds: env.nowSeconds)
+                try await recordFailure(user.username, subject: subject, reason: "bad_otp", pending, interaction)
                 return try otpPage(pending, request: request, message: "That code is not right. Try the current one.")
             }
             do {
-                return try await authenticated(
+                let response = try await authenticated(
                     pending, subject: subject, acr: ProtocolEnvironment.ACR.sca, amr: ["pwd", "otp"], totpStep: step,
                     request: request, interaction: interaction)
+                throttle.recordSuccess(user.username)
+                return response
             } catch let error as OAuthError where error.code == .accessDenied {
                 return try otpPage(pending, request: request, message: error.description)
             }
@@ -205,6 +213,17 @@ struct AuthorizationEndpoint: Sendable {
     }
 
     // MARK: steps
+
+    /// Journals a failed login or one-time-password attempt (`user.authentication_failed`).
+    func recordFailure(
+        _ username: String, subject: String?, reason: String, _ pending: Pending, _ interaction: String
+    ) async throws {
+        _ = try await env.ledger.execute(
+            RecordAuthenticationFailure(
+                AuthenticationFailed(
+                    username: username, subject: subject, reason: reason, requestID: pending.row.requestID),
+                interactionID: pending.row.requestID, correlation: correlation(interaction)))
+    }
 
     /// A POST of one of the pages: read the form, resolve the pushed request, check the CSRF token,
     /// then `body`; a refusal becomes an error page or an error redirect (and is journaled).
