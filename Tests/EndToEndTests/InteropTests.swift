@@ -33,7 +33,7 @@ private func runInterop(_ arguments: [String]) throws -> [String: Any] {
 
 extension EndToEndTests {
     @Test(
-        "FAPI 2.0 interop with requests-oauth2client: PAR + PKCE + private_key_jwt + DPoP, and tls_client_auth + certificate-bound tokens; login, TOTP, consent; refresh; code reuse revokes; nothing secret in clear; replay equivalence"
+        "FAPI 2.0 interop with requests-oauth2client: PAR + PKCE + private_key_jwt + DPoP, tls_client_auth and self_signed_tls_client_auth + certificate-bound tokens; login, TOTP, consent; refresh; code reuse revokes; nothing secret in clear; replay equivalence"
     )
     func fapi2Interop() throws {
         let scratch = try ScratchDirectory("interop")
@@ -47,7 +47,7 @@ extension EndToEndTests {
             dataDirectory: data, scratch: scratch.path, extraArguments: ["--client-ca", pki + "/ca.pem"])
         defer { server.child.stop() }
         var secrets: [String] = []
-        for mode in ["dpop", "mtls"] {
+        for mode in ["dpop", "mtls", "selfsigned"] {
             let facts = try runInterop([
                 "flow", "--issuer", server.issuer, "--ca", server.caFile, "--strongroom",
                 try Strongroom.requireBinary(),

@@ -85,6 +85,22 @@ def make_pki(out):
     with open(f"{out}/client.key", "wb") as f:
         f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                   serialization.NoEncryption()))
+    # A self-signed client certificate for self_signed_tls_client_auth, and its JWK with x5c.
+    own_key = ec.generate_private_key(ec.SECP256R1())
+    own_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tpp-self-signed")])
+    own = (x509.CertificateBuilder().subject_name(own_name).issuer_name(own_name).public_key(own_key.public_key())
+           .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+           .not_valid_after(now + datetime.timedelta(days=1)).sign(own_key, hashes.SHA256()))
+    with open(f"{out}/selfsigned.pem", "wb") as f:
+        f.write(own.public_bytes(serialization.Encoding.PEM))
+    with open(f"{out}/selfsigned.key", "wb") as f:
+        f.write(own_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+    jwk = Jwk.from_cryptography_key(own_key.public_key()).to_dict()
+    jwk.update(kid="self-signed", use="sig", alg="ES256",
+               x5c=[base64.b64encode(own.public_bytes(serialization.Encoding.DER)).decode()])
+    with open(f"{out}/selfsigned.jwk.json", "w") as f:
+        json.dump(jwk, f)
     print(json.dumps({"ok": True, "subject_dn": "CN=tpp-mtls,O=Example TPP,C=GB"}))
 
 
@@ -264,6 +280,8 @@ def flow(args):
     session.verify = args.ca
     if args.mode == "mtls":
         session.cert = (f"{args.pki}/client.pem", f"{args.pki}/client.key")
+    if args.mode == "selfsigned":
+        session.cert = (f"{args.pki}/selfsigned.pem", f"{args.pki}/selfsigned.key")
     client_key = Jwk.generate(alg="ES256", kid=secrets.token_hex(8))
     metadata = {
         "client_name": f"Interop TPP ({args.mode})",
@@ -276,6 +294,11 @@ def flow(args):
         # RFC 9068 JWT access tokens for this client (the mtls client keeps opaque ones).
         metadata.update(token_endpoint_auth_method="private_key_jwt", dpop_bound_access_tokens=True,
                         jwks={"keys": [client_key.public_jwk().to_dict()]}, access_token_format="jwt")
+    elif args.mode == "selfsigned":
+        # RFC 8705 §2.2: the certificate itself is registered, as x5c of a key in the client's jwks.
+        with open(f"{args.pki}/selfsigned.jwk.json") as f:
+            metadata.update(token_endpoint_auth_method="self_signed_tls_client_auth",
+                            jwks={"keys": [json.load(f)]}, tls_client_certificate_bound_access_tokens=True)
     else:
         metadata.update(token_endpoint_auth_method="tls_client_auth",
                         tls_client_auth_subject_dn="CN=tpp-mtls,O=Example TPP,C=GB",
@@ -309,7 +332,7 @@ def flow(args):
     facts["token_type"] = token.token_type
     if args.mode == "dpop" and token.token_type.lower() != "dpop":
         fail("expected a DPoP-bound access token")
-    if args.mode == "mtls" and token.token_type.lower() != "bearer":
+    if args.mode in ("mtls", "selfsigned") and token.token_type.lower() != "bearer":
         fail("expected a certificate-bound Bearer token")
     if not token.id_token or not token.refresh_token:
         fail("expected an ID token and a refresh token")
@@ -359,7 +382,7 @@ def flow(args):
         fail("a token of the revoked grant still introspects as active")
     if args.mode == "dpop":
         facts.update(rotate_and_sign(args, client, session, client_id, browser, username, password, secret))
-    else:
+    elif args.mode == "mtls":
         facts.update(client_credentials_and_revoke(client, session))
         facts.update(essential_acr(args, client, token))
     facts["secrets"] = secrets_seen
@@ -376,7 +399,7 @@ def main():
     run = sub.add_parser("flow")
     for name in ["--issuer", "--ca", "--strongroom", "--data-dir"]:
         run.add_argument(name, required=True)
-    run.add_argument("--mode", choices=["dpop", "mtls"], required=True)
+    run.add_argument("--mode", choices=["dpop", "mtls", "selfsigned"], required=True)
     run.add_argument("--pki")
     args = parser.parse_args()
     if args.command == "pki":
