@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "Ledger",
             dependencies: [
-                "Journal", "Events", "Projection", "OAuth",
+                "Journal", "Events", "Projection", "OAuth", "JOSE",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -37,19 +37,11 @@ public enum MTLSRequestChecks {
                     + "call over mutual TLS with the certificate the token was issued to")
         }
         let presented = CertificateThumbprint.x5tS256(der: presentedCertificateDER)
-        guard constantTimeEqual(Array(presented.utf8), Array(x5tS256.utf8)) else {
+        guard ConstantTime.equal(presented, x5tS256) else {
             throw OAuthError(
                 .invalidToken,
                 "the access token is bound to another client certificate than the one presented (cnf x5t#S256 "
                     + "mismatch); use the certificate the token was issued to")
         }
-    }
-
-    /// Equality whose running time does not depend on where the inputs differ.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
     }
 }

@@ -19,7 +19,7 @@ enum AccessTokens {
     /// The projection row of a presented token when its secret matches (any kind, any state).
     static func row(for presented: String, in projection: ProjectionStore) throws -> TokenRow? {
         guard let split = splitToken(in: presented), let row = try projection.token(split.selector),
-            constantTimeEqual(row.tokenHash, split.secretHash)
+            ConstantTime.equal(row.tokenHash, split.secretHash)
         else { return nil }
         return row
     }

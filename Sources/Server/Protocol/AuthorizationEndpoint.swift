@@ -259,7 +259,7 @@ struct AuthorizationEndpoint: Sendable {
         guard requestURI.hasPrefix(Self.requestURIPrefix),
             let token = SplitToken.parse(String(requestURI.dropFirst(Self.requestURIPrefix.count))),
             let row = try env.projection.pushedRequest(token.selector),
-            constantTimeEqual(row.requestURIHash, token.secretHash)
+            ConstantTime.equal(row.requestURIHash, token.secretHash)
         else {
             throw Stop.page(OAuthError(.invalidRequestURI, "the request_uri is unknown; push the request again"))
         }
@@ -295,7 +295,7 @@ struct AuthorizationEndpoint: Sendable {
     func currentSession(_ request: Request) throws -> SessionRow? {
         guard let value = BrowserSecurity.cookie(BrowserSecurity.sessionCookie, in: request),
             let token = SplitToken.parse(value), let session = try env.projection.session(token.selector),
-            constantTimeEqual(session.sessionHash, token.secretHash), session.expiresMicros > env.nowMicros
+            ConstantTime.equal(session.sessionHash, token.secretHash), session.expiresMicros > env.nowMicros
         else { return nil }
         return session
     }

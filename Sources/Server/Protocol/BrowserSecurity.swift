@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import JOSE
+import OAuth
 
 /// Cookies and CSRF tokens of the browser-facing endpoints, authenticated with an HMAC key the OP
 /// keeps in its data directory (`keys/browser.key`, owner-only).
@@ -47,7 +48,7 @@ struct BrowserSecurity: Sendable {
     func checkCSRF(_ token: String?, browserValue: String?, requestID: String) -> Bool {
         guard let token, let browserValue else { return false }
         let expected = csrfToken(browserValue: browserValue, requestID: requestID)
-        return constantTimeEqual(expected, token)
+        return ConstantTime.equal(expected, token)
     }
 
     /// `subject.requestID.expiry.mac`
@@ -61,7 +62,7 @@ struct BrowserSecurity: Sendable {
         guard let value else { return nil }
         let parts = value.split(separator: ".").map(String.init)
         guard parts.count == 4, parts[1] == requestID, let expiry = Int64(parts[2]), expiry > nowSeconds,
-            constantTimeEqual(mac("login|" + parts[0...2].joined(separator: ".")), parts[3]),
+            ConstantTime.equal(mac("login|" + parts[0...2].joined(separator: ".")), parts[3]),
             let subject = Base64URL.decode(parts[0]).flatMap({ String(validating: $0, as: UTF8.self) })
         else { return nil }
         return subject
@@ -91,15 +92,6 @@ struct BrowserSecurity: Sendable {
         }
         return nil
     }
-}
-
-func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8)
-    let y = Array(b.utf8)
-    guard x.count == y.count else { return false }
-    var diff: UInt8 = 0
-    for i in 0..<x.count { diff |= x[i] ^ y[i] }
-    return diff == 0
 }
 
 /// The OP cannot set up its protocol endpoints (missing or unwritable key material).

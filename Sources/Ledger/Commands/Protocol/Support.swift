@@ -1,17 +1,8 @@
 import Crypto
 import Events
+import JOSE
 import OAuth
 import Projection
-
-/// Compares two ASCII strings in time that depends only on their lengths (hash comparisons).
-func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8)
-    let y = Array(b.utf8)
-    guard x.count == y.count else { return false }
-    var diff: UInt8 = 0
-    for i in 0..<x.count { diff |= x[i] ^ y[i] }
-    return diff == 0
-}
 
 extension DecisionContext {
     /// The projection, which protocol commands cannot decide without.
@@ -63,29 +54,9 @@ enum PKCE {
             throw OAuthError(
                 .invalidGrant, "code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)")
         }
-        let computed = base64URL(Array(SHA256.hash(data: Array(verifier.utf8))))
-        guard constantTimeEquals(computed, challenge) else {
+        let computed = Base64URL.encode(SHA256.hash(data: Array(verifier.utf8)))
+        guard ConstantTime.equal(computed, challenge) else {
             throw OAuthError(.invalidGrant, "code_verifier does not match the code_challenge sent with the request")
         }
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)], table[Int(n & 63)]]
-            i += 3
-        }
-        if bytes.count - i == 1 {
-            let n = UInt32(bytes[i]) << 16
-            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)]]
-        } else if bytes.count - i == 2 {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [table[Int(n >> 18 & 63)], table[Int(n >> 12 & 63)], table[Int(n >> 6 & 63)]]
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -82,7 +82,7 @@ public struct RedeemAuthorizationCode: LedgerCommand {
             throw OAuthError(.invalidClient, "client \(clientID) is not registered or was removed")
         }
         let projection = try context.requireProjection()
-        guard let code = try projection.code(codeID), constantTimeEquals(code.codeHash, codeHash) else {
+        guard let code = try projection.code(codeID), ConstantTime.equal(code.codeHash, codeHash) else {
             throw OAuthError(.invalidGrant, "the authorization code is unknown")
         }
         // SP-43: a code is bound to the client it was issued to.
@@ -183,7 +183,7 @@ public struct RefreshAccessToken: LedgerCommand {
         }
         let projection = try context.requireProjection()
         guard let token = try projection.token(refreshTokenID), token.kind == "refresh",
-            constantTimeEquals(token.tokenHash, refreshTokenHash)
+            ConstantTime.equal(token.tokenHash, refreshTokenHash)
         else {
             throw OAuthError(.invalidGrant, "the refresh token is unknown")
         }
@@ -241,7 +241,7 @@ public struct RevokeToken: LedgerCommand {
     /// True when something was revoked.
     public func decide(_ state: LiveState, _ context: DecisionContext) throws -> Decision<Bool> {
         let projection = try context.requireProjection()
-        guard let token = try projection.token(tokenID), constantTimeEquals(token.tokenHash, tokenHash),
+        guard let token = try projection.token(tokenID), ConstantTime.equal(token.tokenHash, tokenHash),
             token.clientID == clientID, token.active
         else {
             return Decision(events: [], output: false)
