@@ -83,7 +83,7 @@ struct ClientAuthenticator: Sendable {
             guard let tlsClientAuth else {
                 throw OAuthError(.invalidClient, "no client CA is configured for tls_client_auth (--client-ca)")
             }
-            guard let attribute = client.tlsClientAuthAttribute.flatMap(Self.attribute) else {
+            guard let attribute = client.tlsClientAuthAttribute else {
                 throw OAuthError(.invalidClient, "client \(clientID) has no tls_client_auth_* attribute registered")
             }
             try await tlsClientAuth.authenticate(certificateDER: certificate, registered: attribute, at: now)
@@ -122,16 +122,5 @@ struct ClientAuthenticator: Sendable {
                 authMethod: "private_key_jwt", clientAssertion: validated.assertion, assertionJTI: validated.jti,
                 assertionExpiresAtMicros: validated.expSeconds * 1_000_000, certificateThumbprint: thumbprint),
             certificateThumbprint: thumbprint)
-    }
-
-    static func attribute(_ registered: (name: String, value: String)) -> TLSClientAuthAttribute? {
-        switch registered.name {
-        case "tls_client_auth_subject_dn": .subjectDN(registered.value)
-        case "tls_client_auth_san_dns": .sanDNS(registered.value)
-        case "tls_client_auth_san_uri": .sanURI(registered.value)
-        case "tls_client_auth_san_ip": .sanIP(registered.value)
-        case "tls_client_auth_san_email": .sanEmail(registered.value)
-        default: nil
-        }
     }
 }
