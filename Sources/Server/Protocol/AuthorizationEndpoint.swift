@@ -363,8 +363,8 @@ struct AuthorizationEndpoint: Sendable {
             clientName: pending.client.name, scopesShown: pending.row.scope.split(separator: " ").map(String.init))
         let result = try await env.ledger.execute(
             CompleteAuthorization(
-                requestID: pending.row.requestID, clientID: pending.client.clientID, sessionID: "",
-                subject: subject ?? "", outcome: .denied(denied), code: ("", "", 0),
+                requestID: pending.row.requestID, clientID: pending.client.clientID, sessionID: nil,
+                subject: subject, outcome: .denied(denied), code: nil,
                 correlation: correlation(interaction)))
         return redirect(
             to: result.redirectURI,

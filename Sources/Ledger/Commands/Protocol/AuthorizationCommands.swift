@@ -115,11 +115,12 @@ public struct CompleteAuthorization: LedgerCommand {
 
     public let requestID: String
     public let clientID: String
-    public let sessionID: String
-    public let subject: String
+    /// The SSO session that approves (nil for a denial, which may come before any login).
+    public let sessionID: String?
+    public let subject: String?
     public let outcome: Outcome
-    /// The code to issue when approved (`selector`, SHA-256 of the secret, expiry).
-    public let code: (id: String, hash: String, expiresAtMicros: Int64)
+    /// The code to issue when approved (`selector`, SHA-256 of the secret, expiry); nil for a denial.
+    public let code: (id: String, hash: String, expiresAtMicros: Int64)?
     public let correlation: Correlation
 
     /// What the authorization endpoint needs for its redirect.
@@ -129,8 +130,8 @@ public struct CompleteAuthorization: LedgerCommand {
     }
 
     public init(
-        requestID: String, clientID: String, sessionID: String, subject: String, outcome: Outcome,
-        code: (id: String, hash: String, expiresAtMicros: Int64), correlation: Correlation
+        requestID: String, clientID: String, sessionID: String?, subject: String?, outcome: Outcome,
+        code: (id: String, hash: String, expiresAtMicros: Int64)?, correlation: Correlation
     ) {
         self.requestID = requestID
         self.clientID = clientID
@@ -159,9 +160,12 @@ public struct CompleteAuthorization: LedgerCommand {
             return Decision(
                 events: [
                     NewEvent(
-                        stream: stream, actor: .subject(subject), correlation: correlation,
+                        stream: stream, actor: subject.map { .subject($0) } ?? .system, correlation: correlation,
                         body: .consentDenied(denied))
                 ], output: result)
+        }
+        guard let sessionID, let subject, let code else {
+            throw OAuthError(.serverError, "an approval needs the session, the subject and the code to issue")
         }
         guard let session = try projection.session(sessionID), session.subject == subject,
             session.expiresMicros > context.nowMicros
