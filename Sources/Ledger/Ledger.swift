@@ -134,7 +134,7 @@ public final class Ledger: @unchecked Sendable {
                 atOrBefore: clock.nowMicros() - LiveState.recentHistoryMicros)
             try state.foldRecent(
                 JournalReader(dataDirectory: configuration.dataDirectory, limit: journal.lastSequence),
-                from: max(1, from))
+                from: max(1, from), nowMicros: clock.nowMicros())
         }
         let ledger = Ledger(
             configuration: configuration, journal: journal, projection: projection, state: state, clock: clock,

@@ -1,5 +1,4 @@
 import Events
-import Foundation
 import GRDB
 import Journal
 import Projection
@@ -61,7 +60,7 @@ public struct LiveState: Sendable {
 
     /// Folds the protocol events from `sequence` on into the in-memory protocol state (seen `jti`s,
     /// TOTP steps), which the projection does not hold.
-    mutating func foldRecent(_ reader: JournalReader, from sequence: UInt64) throws {
+    mutating func foldRecent(_ reader: JournalReader, from sequence: UInt64, nowMicros: Int64) throws {
         try reader.forEach(from: sequence) { record in
             if record.kind == .event {
                 let event = try EventCodec.decode(record.body, sequence: record.sequence, timeMicros: record.timeMicros)
@@ -69,7 +68,7 @@ public struct LiveState: Sendable {
             }
             return true
         }
-        protocolState.evictExpiredJTIs(nowMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        protocolState.evictExpiredJTIs(nowMicros: nowMicros)
     }
 
     /// Loads the long-lived parts from the projection (which the Ledger has just caught up with the
