@@ -30,10 +30,26 @@ need_python_venv() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv </dev/null
   fi
-  if ! .build-venv/bin/python3 -c "import requests_oauth2client, cryptography" >/dev/null 2>&1; then
+  if ! .build-venv/bin/python3 -c "import requests_oauth2client, cryptography, selenium" >/dev/null 2>&1; then
     python3 -m venv .build-venv
-    .build-venv/bin/pip install --quiet --disable-pip-version-check "requests-oauth2client==1.8.0" </dev/null
+    .build-venv/bin/pip install --quiet --disable-pip-version-check \
+      "requests-oauth2client==1.8.0" "selenium==4.51.0" </dev/null
   fi
+}
+
+# The HTML pages (account page, audit reports) are checked in a real headless browser: Debian's
+# chromium, driven through chromedriver by selenium (Tests/interop/browser.py), JavaScript disabled.
+need_browser() {
+  local missing=()
+  for pkg in chromium chromium-driver; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing ${missing[*]} (apt-get)" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo -n"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 }
 
 case "${1:-}" in
@@ -47,6 +63,7 @@ case "${1:-}" in
     shift
     need_packages
     need_python_venv
+    need_browser
     swift build --build-tests
     swift test --skip-build "$@"
     ;;
