@@ -62,6 +62,8 @@ public final class Ledger: @unchecked Sendable {
     private var queueHead = 0
     private var stopping = false
     private var appenderWaiting = false
+    /// `checkpointNow()` asked for a checkpoint in the next pass.
+    private var checkpointRequested = false
 
     // Appender ↔ committer (and progress counters, `durable`), guarded by `commitCondition`.
     private let commitCondition = NSCondition()
@@ -167,6 +169,23 @@ public final class Ledger: @unchecked Sendable {
             if appenderWaiting { queueCondition.signal() }
             queueCondition.unlock()
         }
+    }
+
+    /// Writes a signed checkpoint over everything appended so far (unless the journal already ends
+    /// with one) and returns once it is durable, with the durable sequence number at that point: every
+    /// record up to it is synced, and a checkpoint at or shortly before it signs the chain.
+    /// `strongroom journal backup` asks for this through the admin socket so that a copy taken while
+    /// serving ends at a signed checkpoint.
+    public func checkpointNow() async throws -> UInt64 {
+        requestCheckpoint()
+        try await execute(CheckpointBarrier())
+        return durableSequence
+    }
+
+    private func requestCheckpoint() {
+        queueCondition.lock()
+        checkpointRequested = true
+        queueCondition.unlock()
     }
 
     /// The last sequence number known durable (and projected).
@@ -276,6 +295,8 @@ public final class Ledger: @unchecked Sendable {
                 queueHead = 0
             }
             let done = stopping && available == take
+            let forceCheckpoint = checkpointRequested
+            checkpointRequested = false
             queueCondition.unlock()
 
             if let failed = failureReason {
@@ -336,7 +357,7 @@ public final class Ledger: @unchecked Sendable {
                         }
                     }
                 }
-                if now - journal.lastCheckpointTimeMicros >= configuration.checkpointIntervalMicros,
+                if forceCheckpoint || now - journal.lastCheckpointTimeMicros >= configuration.checkpointIntervalMicros,
                     let batch = try journal.appendCheckpoint(nowMicros: now)
                 {
                     item.segments.append(batch.segment)
@@ -589,5 +610,13 @@ public struct SystemClock: LedgerClock {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000
+    }
+}
+
+/// Carries no events: it only makes the writer take a pass (with `checkpointRequested` set, one that
+/// writes a checkpoint) and answers once that pass is durable.
+private struct CheckpointBarrier: LedgerCommand {
+    func decide(_ state: LiveState, _ context: DecisionContext) throws -> Decision<Void> {
+        Decision(events: [], output: ())
     }
 }

@@ -20,6 +20,9 @@ public enum AdminRequest: Codable, Sendable {
     /// A new signing key for the algorithm (ES256 or PS256) becomes the signer; the old one stays
     /// published for `publishOldForSeconds`.
     case rotateKey(algorithm: String, publishOldForSeconds: Int64)
+    /// Write a signed checkpoint now and answer with the durable sequence number once it is synced
+    /// (`strongroom journal backup` copies up to there).
+    case checkpoint
 }
 
 /// The answer: JSON text for the operator, or an error message.
@@ -108,6 +111,9 @@ public struct AdminService: Sendable {
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
                 encoder.dateEncodingStrategy = .iso8601
                 return .success(String(decoding: try encoder.encode(rotation), as: UTF8.self))
+            case .checkpoint:
+                let durable = try await ledger.checkpointNow()
+                return .success(#"{"durable_sequence":\#(durable)}"#)
             case .addUser(let user):
                 try await ledger.execute(AddUser(user, actor: .operator(operatorName)))
                 return .success(#"{"subject":"\#(user.subject)","username":"\#(user.username)"}"#)

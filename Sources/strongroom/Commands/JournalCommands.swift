@@ -6,7 +6,7 @@ import Journal
 struct JournalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal", abstract: "Operators' tools for the journal.",
-        subcommands: [Verify.self, Stats.self, Dump.self])
+        subcommands: [Verify.self, Stats.self, Dump.self, Backup.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -43,11 +43,14 @@ final class RunningServer {
     }
 
     /// Starts `serve` on a free loopback port (another one when the port was taken meanwhile) and
-    /// waits until `/health/ready` answers 200.
-    static func start(dataDirectory: String, scratch: String, extraArguments: [String] = []) throws -> RunningServer {
+    /// waits until `/health/ready` answers 200. With `port`, on that port only (a restarted server
+    /// keeping its issuer).
+    static func start(
+        dataDirectory: String, scratch: String, extraArguments: [String] = [], port fixedPort: Int? = nil
+    ) throws -> RunningServer {
         var lastFailure = ""
-        for _ in 1...5 {
-            let port = try freeLoopbackPort()
+        for _ in 1...(fixedPort == nil ? 5 : 1) {
+            let port = try fixedPort ?? freeLoopbackPort()
             let issuer = "https://localhost:\(port)"
             let child = try Strongroom.start(
                 ["serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)", "--issuer", issuer]
