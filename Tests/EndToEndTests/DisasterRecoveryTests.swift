@@ -1,35 +1,6 @@
 import Foundation
 import Testing
 
-private let pythonInterpreter: String = {
-    if let explicit = ProcessInfo.processInfo.environment["STRONGROOM_PYTHON"], !explicit.isEmpty { return explicit }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    return root.appendingPathComponent(".build-venv/bin/python3").path
-}()
-
-private func interopScript(_ name: String) -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("interop/\(name)").path
-}
-
-/// Runs a Python script of Tests/interop; its last stdout line is a JSON object of facts with `ok`.
-private func runScript(_ name: String, _ arguments: [String]) throws -> [String: Any] {
-    guard FileManager.default.isExecutableFile(atPath: pythonInterpreter) else {
-        throw E2EFailure(
-            "no Python venv at \(pythonInterpreter): run the suite with `Tools/strongroom.sh test`, which creates it")
-    }
-    let result = try runCommand(pythonInterpreter, [interopScript(name)] + arguments, timeout: 300, name: name)
-    let line = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
-    guard let facts = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-        throw E2EFailure("\(name) printed no JSON (\(result))")
-    }
-    guard facts["ok"] as? Bool == true else {
-        throw E2EFailure("\(name) failed: \(facts["error"] ?? "?")\nstderr: \(result.stderr.suffix(3000))")
-    }
-    return facts
-}
-
 extension EndToEndTests {
     @Test(
         "disaster recovery: tokens issued and revoked, backup while serving, data directory deleted, restored from the backup, replayed, served: tokens introspect as before, refresh works, later tokens are gone, the journal verifies, replay equivalence"
@@ -42,13 +13,13 @@ extension EndToEndTests {
         let pki = scratch.sub("pki")
         let state = scratch.sub("state.json")
         try FileManager.default.createDirectory(atPath: pki, withIntermediateDirectories: true)
-        _ = try runScript("fapi2_interop.py", ["pki", "--out", pki])
+        _ = try runInteropScript("fapi2_interop.py", ["pki", "--out", pki])
         let serverArguments = ["--client-ca", pki + "/ca.pem"]
 
         var server = try RunningServer.start(
             dataDirectory: data, scratch: scratch.path, extraArguments: serverArguments)
         let port = server.port
-        let issued = try runScript(
+        let issued = try runInteropScript(
             "disaster_recovery.py",
             [
                 "issue", "--issuer", server.issuer, "--ca", server.caFile, "--pki", pki, "--state", state,
@@ -79,7 +50,7 @@ extension EndToEndTests {
         #expect(check.status == 0 && sums.contains("journal/"), "\(check)")
 
         // Something after the backup: it is lost with the disaster.
-        _ = try runScript(
+        _ = try runInteropScript(
             "disaster_recovery.py",
             ["late", "--issuer", server.issuer, "--ca", server.caFile, "--pki", pki, "--state", state])
         #expect(try server.stopGracefully() == 0, "\(server.child.outputTail())")
@@ -95,7 +66,7 @@ extension EndToEndTests {
         server = try RunningServer.start(
             dataDirectory: data, scratch: scratch.path, extraArguments: serverArguments, port: port)
         defer { server.child.stop() }
-        let checked = try runScript(
+        let checked = try runInteropScript(
             "disaster_recovery.py",
             ["check", "--issuer", server.issuer, "--ca", server.caFile, "--pki", pki, "--state", state])
         #expect(checked["refreshed"] as? Bool == true, "\(checked)")

@@ -386,4 +386,38 @@ struct DPoPProofValidatorTests {
         }
         #expect(error?.headers.first?.value.hasSuffix(#"algs="ES256""#) == true)
     }
+
+    @Test(
+        "DPOP-10: rotating server nonces — the current and the previous window's nonce pass, older ones, other keys' and altered ones get use_dpop_nonce with the current nonce"
+    )
+    func rotatingServerNonces() throws {
+        let key = SymmetricKey(size: .bits256)
+        let nonces = DPoPNonceSource(key: key, windowSeconds: 60)
+        let current = nonces.current(nowSeconds: Self.now)
+        let previous = nonces.current(nowSeconds: Self.now - 60)
+        let older = nonces.current(nowSeconds: Self.now - 120)
+        #expect(current.utf8.count == 32 && DPoPNonce.isValid(current))
+        #expect(current != previous && previous != older)
+        #expect(nonces.current(nowSeconds: Self.now + 1) == current || (Self.now + 1) % 60 == 0)
+        #expect(nonces.accepts(current, nowSeconds: Self.now) && nonces.accepts(previous, nowSeconds: Self.now))
+        #expect(!nonces.accepts(older, nowSeconds: Self.now))
+        #expect(!nonces.accepts(nonces.current(nowSeconds: Self.now + 60), nowSeconds: Self.now), "no future window")
+        #expect(!DPoPNonceSource(key: SymmetricKey(size: .bits256)).accepts(current, nowSeconds: Self.now))
+        var altered = Array(current.utf8)
+        altered[20] = altered[20] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        #expect(!nonces.accepts(String(decoding: altered, as: UTF8.self), nowSeconds: Self.now))
+
+        func validate(_ overrides: [String: JSONValue?]) throws -> ValidatedDPoPProof {
+            try Self.authorizationServer.validate(
+                headerValues: [Self.proof(overrides)], method: "POST", targetURI: Self.tokenURI, nonces: nonces,
+                nowSeconds: Self.now)
+        }
+        _ = try validate(["nonce": .string(current)])
+        _ = try validate(["nonce": .string(previous)])
+        for overrides: [String: JSONValue?] in [[:], ["nonce": .string(older)], ["nonce": 7], ["nonce": "x"]] {
+            let error = expectOAuthError(.useDPoPNonce, containing: "nonce") { _ = try validate(overrides) }
+            #expect(error?.status == 400)
+            #expect(error?.headers.first { $0.name == "DPoP-Nonce" }?.value == current)
+        }
+    }
 }

@@ -74,11 +74,13 @@ public struct DPoPProofValidator: Sendable {
     ///     from the `Host` header.
     ///   - accessToken: the access token presented with the proof (resource requests); then `ath`
     ///     is required (DPOP-14).
-    ///   - expectedNonce: the server nonce the proof must carry, when the server demands one (DPOP-10).
+    ///   - expectedNonce: the one server nonce the proof must carry, when the server demands one (DPOP-10).
+    ///   - nonces: the server's rotating nonces, when it demands them (DPOP-10): the proof must carry
+    ///     one it accepts; the refusal hands out the current one.
     ///   - nowSeconds: the current time, seconds since the epoch.
     public func validate(
         headerValues: [String], method: String, targetURI: String, accessToken: String? = nil,
-        expectedNonce: String? = nil, nowSeconds: Int64
+        expectedNonce: String? = nil, nonces: DPoPNonceSource? = nil, nowSeconds: Int64
     ) throws(OAuthError) -> ValidatedDPoPProof {
         let token = try requireSingleProof(headerValues)
         let jws = try parseProof(token)
@@ -92,6 +94,7 @@ public struct DPoPProofValidator: Sendable {
         let htu = try requireTargetURIMatches(required.htu, targetURI: targetURI)
         try requireAccessTokenHash(claims, accessToken: accessToken)
         try requireServerNonce(claims, expectedNonce: expectedNonce)
+        if let nonces { try requireServerNonce(claims, nonces: nonces, nowSeconds: nowSeconds) }
         try requireFreshIssuedAt(required.iat, nowSeconds: nowSeconds)
         return ValidatedDPoPProof(
             jkt: key.thumbprint,
@@ -278,6 +281,22 @@ public struct DPoPProofValidator: Sendable {
                 "the DPoP proof nonce is not the current server nonce; retry with the nonce from the DPoP-Nonce header",
                 expectedNonce
             )
+        }
+    }
+
+    /// DPOP-10 with rotating nonces: the proof's `nonce` must be one the source accepts now (the current
+    /// or the previous window's); otherwise `use_dpop_nonce` hands out the current one.
+    func requireServerNonce(
+        _ claims: [String: JSONValue], nonces: DPoPNonceSource, nowSeconds: Int64
+    ) throws(OAuthError) {
+        let current = nonces.current(nowSeconds: nowSeconds)
+        guard let nonce = claims["nonce"] else {
+            throw useNonce("the DPoP proof has no nonce; retry with the nonce from the DPoP-Nonce header", current)
+        }
+        guard let text = nonce.stringValue, nonces.accepts(text, nowSeconds: nowSeconds) else {
+            throw useNonce(
+                "the DPoP proof nonce is not a current server nonce; retry with the nonce from the DPoP-Nonce header",
+                current)
         }
     }
 

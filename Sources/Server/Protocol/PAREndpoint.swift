@@ -18,7 +18,9 @@ struct PAREndpoint: Sendable {
     var path: String { env.issuerPath + "/par" }
 
     func add(to router: Router<OPRequestContext>) {
-        router.post(RouterPath(path)) { request, context in try await self.push(request, context) }
+        router.post(RouterPath(path)) { request, context in
+            env.offeringDPoPNonce(request, try await self.push(request, context))
+        }
         // PAR-01: POST only.
         for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
             router.on(RouterPath(path), method: method) { _, _ -> Response in
@@ -41,7 +43,8 @@ struct PAREndpoint: Sendable {
             let proofs = request.headers[values: .init("DPoP")!]
             if !proofs.isEmpty {
                 let proof = try dpop.validate(
-                    headerValues: proofs, method: "POST", targetURI: env.issuer + "/par", nowSeconds: env.nowSeconds)
+                    headerValues: proofs, method: "POST", targetURI: env.issuer + "/par", nonces: env.dpopNonces,
+                    nowSeconds: env.nowSeconds)
                 proofJKT = proof.jkt
                 evidence.dpopProof = proof.proof
                 evidence.dpopJTI = proof.jti
@@ -71,7 +74,8 @@ struct PAREndpoint: Sendable {
             return try JSONResponse.make(
                 body, status: .created, headers: [.cacheControl: "no-cache, no-store", .init("Pragma")!: "no-cache"])
         } catch let error as OAuthError {
-            try await record(error, form: form, client: client, context: context)
+            // A use_dpop_nonce challenge is a handshake, not a refusal: the retry is journaled.
+            if error.code != .useDPoPNonce { try await record(error, form: form, client: client, context: context) }
             throw error
         }
     }

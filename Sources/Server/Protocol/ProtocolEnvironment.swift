@@ -1,4 +1,5 @@
 import Events
+import Hummingbird
 import JOSE
 import Ledger
 import Logging
@@ -43,6 +44,9 @@ public struct ProtocolEnvironment: Sendable {
     public var lifetimes = Lifetimes()
     /// Reverse proxies allowed to pass the client certificate in a header (none by default).
     public var trustedProxies = TrustedProxies.none
+    /// Server-provided DPoP nonces (RFC 9449 §8, DPOP-10), when `serve --dpop-nonce` demands them at
+    /// PAR, token and the OP's resources; nil: proofs need no nonce.
+    public var dpopNonces: DPoPNonceSource?
     public let users: any EndUserVerifier
     public let logger: Logger
     /// The OP keys that sign ID tokens, by algorithm (ES256 by default; PS256 when a client asks).
@@ -72,5 +76,16 @@ public struct ProtocolEnvironment: Sendable {
     }
 
     var nowMicros: Int64 { clock() }
+    /// DPOP-10: with server nonces on, every answer to a DPoP request offers the current nonce in
+    /// `DPoP-Nonce` (RFC 9449 §8.2), so clients move to the next one before theirs expires.
+    func offeringDPoPNonce(_ request: Request, _ response: Response) -> Response {
+        guard let nonces = dpopNonces, request.headers[values: .init("DPoP")!].isEmpty == false else {
+            return response
+        }
+        var response = response
+        response.headers[.init("DPoP-Nonce")!] = nonces.current(nowSeconds: nowSeconds)
+        return response
+    }
+
     var nowSeconds: Int64 { clock() / 1_000_000 }
 }

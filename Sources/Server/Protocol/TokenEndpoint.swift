@@ -18,7 +18,9 @@ struct TokenEndpoint: Sendable {
     var path: String { env.issuerPath + "/token" }
 
     func add(to router: Router<OPRequestContext>) {
-        router.post(RouterPath(path)) { request, context in try await self.token(request, context) }
+        router.post(RouterPath(path)) { request, context in
+            env.offeringDPoPNonce(request, try await self.token(request, context))
+        }
         for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
             router.on(RouterPath(path), method: method) { _, _ -> Response in
                 throw OPHTTPError(
@@ -66,7 +68,8 @@ struct TokenEndpoint: Sendable {
         let proofs = request.headers[values: .init("DPoP")!]
         if !proofs.isEmpty {
             let proof = try dpop.validate(
-                headerValues: proofs, method: "POST", targetURI: env.issuer + "/token", nowSeconds: env.nowSeconds)
+                headerValues: proofs, method: "POST", targetURI: env.issuer + "/token", nonces: env.dpopNonces,
+                nowSeconds: env.nowSeconds)
             evidence.dpopProof = proof.proof
             evidence.dpopJTI = proof.jti
             evidence.dpopJKT = proof.jkt

@@ -16,8 +16,12 @@ struct UserInfoEndpoint: Sendable {
     var path: String { env.issuerPath + "/userinfo" }
 
     func add(to router: Router<OPRequestContext>) {
-        router.get(RouterPath(path)) { request, context in try await self.userinfo(request, context, method: "GET") }
-        router.post(RouterPath(path)) { request, context in try await self.userinfo(request, context, method: "POST") }
+        router.get(RouterPath(path)) { request, context in
+            env.offeringDPoPNonce(request, try await self.userinfo(request, context, method: "GET"))
+        }
+        router.post(RouterPath(path)) { request, context in
+            env.offeringDPoPNonce(request, try await self.userinfo(request, context, method: "POST"))
+        }
     }
 
     static func challenge(_ scheme: String, _ error: OAuthError) -> OAuthError {
@@ -66,7 +70,7 @@ struct UserInfoEndpoint: Sendable {
             let proof = try dpop.validate(
                 headerValues: request.headers[values: .init("DPoP")!], method: method,
                 targetURI: env.issuer + "/userinfo",
-                accessToken: token, nowSeconds: env.nowSeconds)
+                accessToken: token, nonces: env.dpopNonces, nowSeconds: env.nowSeconds)
             guard proof.jkt == jkt else {
                 throw Self.challenge(
                     "DPoP", OAuthError(.invalidToken, "the DPoP proof is not signed with the key the token is bound to")

@@ -33,6 +33,11 @@ struct Serve: AsyncParsableCommand {
     var trustedProxy: [String] = []
     @Option(help: "Header with the URL-encoded PEM client certificate, from --trusted-proxy peers only.")
     var clientCertHeader: String = "X-Client-Cert"
+    @Flag(
+        help:
+            "Demand server-provided DPoP nonces (RFC 9449 §8) at PAR, token and userinfo: proofs without a current nonce get use_dpop_nonce and the nonce in DPoP-Nonce."
+    )
+    var dpopNonce = false
     @Option(help: "Journal durability: fsync (default) or none (tests only).") var durability: String = "fsync"
     @Option(help: "Journal compression: fast (LZ4, default) or hc-N (LZ4HC level N, 2…12: smaller, more CPU).")
     var journalCompression: String = "fast"
@@ -102,6 +107,7 @@ struct Serve: AsyncParsableCommand {
             signingKeys: signingKeys, logger: logger)
         environment.trustedProxies = TrustedProxies(
             addresses: Set(trustedProxy), certificateHeader: clientCertHeader)
+        if dpopNonce { environment.dpopNonces = .withRandomKey() }
         let routes = try ProtocolRoutes(env: environment, clientCAPath: clientCA)
         let server = try OPServer(
             configuration: serverConfig,
@@ -112,7 +118,8 @@ struct Serve: AsyncParsableCommand {
             extraRoutes: { router in routes.add(to: router) })
         // The local admin socket: `strongroom clients|users …` go through it while the server runs.
         let admin = try AdminSocket.makeApplication(
-            dataDirectory: layout.root, service: AdminService(ledger: ledger, keys: signingKeys, clients: environment.clients), logger: logger)
+            dataDirectory: layout.root,
+            service: AdminService(ledger: ledger, keys: signingKeys, clients: environment.clients), logger: logger)
         let adminTask = Task { try await admin.run() }
         defer {
             adminTask.cancel()
