@@ -117,7 +117,7 @@ public struct ProtocolState: Sendable {
         case .tokenRevoked(let e):
             if let pass, e.kind == "refresh" { revokedRefreshTokens[e.tokenID] = pass }
         case .authorizationRejected, .authenticationFailed, .codeReused, .signingKeyAdded, .signingKeyRetired,
-            .clientRegistered, .clientUpdated, .clientRemoved, .userAdded:
+            .clientRegistered, .clientUpdated, .clientRemoved, .userAdded, .clientJWKSFetched:
             break
         }
     }

@@ -242,7 +242,7 @@ final class Applier: @unchecked Sendable {
             let s = try statement(.revokeToken)
             s.bind(e.tokenID)
             try s.run()
-        case .authorizationRejected, .authenticationFailed, .codeReused:
+        case .authorizationRejected, .authenticationFailed, .codeReused, .clientJWKSFetched:
             break  // history only: the stream index points at them
         }
     }

@@ -35,3 +35,22 @@ public struct ClientRemoved: Codable, Sendable, Equatable {
         self.reason = reason
     }
 }
+
+/// `client.jwks_fetched` v1 — the OP fetched the client's key set from its `jwks_uri` and it differed
+/// from the last one it recorded. Kept verbatim so that the audit tool can re-verify the client's
+/// signatures against the keys it really had at that time; the projection keeps nothing of it.
+public struct ClientJWKSFetched: Codable, Sendable, Equatable {
+    public var clientID: String
+    public var jwksURI: String
+    /// The JWK Set document as served (JSON text; public keys only, or it is refused).
+    public var jwks: String
+    /// Lower-case hex SHA-256 of `jwks`.
+    public var digest: String
+
+    public init(clientID: String, jwksURI: String, jwks: String, digest: String) {
+        self.clientID = clientID
+        self.jwksURI = jwksURI
+        self.jwks = jwks
+        self.digest = digest
+    }
+}

@@ -78,3 +78,21 @@ public struct RemoveClient: LedgerCommand {
             ], output: ())
     }
 }
+
+/// Records the key set the OP fetched from an active client's `jwks_uri` (before it is used, so that
+/// every signature the OP accepts can be re-verified from the journal).
+public struct RecordClientJWKS: LedgerCommand {
+    public let fetched: ClientJWKSFetched
+
+    public init(_ fetched: ClientJWKSFetched) { self.fetched = fetched }
+
+    public func decide(_ state: LiveState, _ context: DecisionContext) throws -> Decision<Void> {
+        guard state.clients[fetched.clientID] == .active else {
+            throw LedgerRejection.notFound("no active client \(fetched.clientID)")
+        }
+        return Decision(
+            events: [
+                NewEvent(stream: .client(fetched.clientID), actor: .system, body: .clientJWKSFetched(fetched))
+            ], output: ())
+    }
+}

@@ -63,7 +63,7 @@ struct ClientAuthenticator: Sendable {
             )
         }
         if form["client_assertion"] != nil || form["client_assertion_type"] != nil {
-            return try privateKeyJWT(form, thumbprint: thumbprint)
+            return try await privateKeyJWT(form, thumbprint: thumbprint)
         }
         guard let clientID = form["client_id"] else {
             throw OAuthError(
@@ -88,9 +88,7 @@ struct ClientAuthenticator: Sendable {
             }
             try await tlsClientAuth.authenticate(certificateDER: certificate, registered: attribute, at: now)
         case "self_signed_tls_client_auth":
-            guard let jwks = client.jwks else {
-                throw OAuthError(.invalidClient, "client \(clientID) has no jwks with its certificate (x5c)")
-            }
+            let jwks = try await env.clients.jwksText(clientID, nowMicros: env.nowMicros)
             try SelfSignedClientAuthMatcher.authenticate(certificateDER: certificate, jwks: jwks, at: now)
         default:
             throw OAuthError(
@@ -104,7 +102,7 @@ struct ClientAuthenticator: Sendable {
 
     /// CA-01…CA-08, SP-13, SP-18, SP-37 (checks in `ClientAssertionValidator`); the `jti` replay
     /// check (CA-05) is the Ledger's.
-    func privateKeyJWT(_ form: [String: String], thumbprint: String?) throws -> AuthenticatedClient {
+    func privateKeyJWT(_ form: [String: String], thumbprint: String?) async throws -> AuthenticatedClient {
         let claimed = try ClientAssertionValidator.readClaimedClient(
             assertionType: form["client_assertion_type"], assertion: form["client_assertion"],
             clientID: form["client_id"])
@@ -114,8 +112,17 @@ struct ClientAuthenticator: Sendable {
                 .invalidClient,
                 "client \(client.clientID) is registered for \(client.tokenEndpointAuthMethod), not private_key_jwt")
         }
-        let keys = try env.clients.keys(client.clientID)
-        let validated = try assertionValidator.validate(claimed, keys: keys, nowSeconds: env.nowSeconds)
+        let keys = try await env.clients.keys(client.clientID, nowMicros: env.nowMicros)
+        let validated: ValidatedClientAssertion
+        do {
+            validated = try assertionValidator.validate(claimed, keys: keys, nowSeconds: env.nowSeconds)
+        } catch {
+            // A client publishing at a jwks_uri may have rotated its keys: fetch once more and retry.
+            guard let fresh = try await env.clients.refreshedKeys(client.clientID, nowMicros: env.nowMicros) else {
+                throw error
+            }
+            validated = try assertionValidator.validate(claimed, keys: fresh, nowSeconds: env.nowSeconds)
+        }
         return AuthenticatedClient(
             record: client,
             evidence: ClientEvidence(

@@ -20,6 +20,8 @@ struct ClientRecord: Sendable {
     var protectedResource: Bool
     /// The registered JWKS (JSON text), for private_key_jwt and self_signed_tls_client_auth.
     var jwks: String?
+    /// The registered `jwks_uri`, when the keys are published there instead.
+    var jwksURI: String?
     /// The registered `tls_client_auth_*` attribute, for tls_client_auth.
     var tlsClientAuthAttribute: TLSClientAuthAttribute?
 
@@ -42,6 +44,7 @@ struct ClientRecord: Sendable {
         jwtAccessTokens = parsed.accessTokenFormat == "jwt"
         protectedResource = parsed.protectedResource
         jwks = parsed.jwks
+        jwksURI = parsed.jwksURI
         tlsClientAuthAttribute = parsed.tlsClientAuthAttribute
     }
 

@@ -61,11 +61,11 @@ public struct ProtocolEnvironment: Sendable {
     /// - Parameter browserKeyPath: where the HMAC key of cookies and CSRF tokens lives (created on first start).
     public init(
         ledger: Ledger, issuer: String, issuerPath: String, browserKeyPath: String, users: any EndUserVerifier,
-        signingKeys: SigningKeyRing, logger: Logger,
+        signingKeys: SigningKeyRing, logger: Logger, jwksFetcher: ClientJWKSFetcher? = nil,
         clock: @escaping @Sendable () -> Int64 = { SystemClock().nowMicros() }
     ) throws {
         self.signingKeys = signingKeys
-        self.clients = ClientRegistry(projection: ledger.projection)
+        self.clients = ClientRegistry(projection: ledger.projection, ledger: ledger, fetcher: jwksFetcher)
         self.ledger = ledger
         self.issuer = issuer
         self.issuerPath = issuerPath

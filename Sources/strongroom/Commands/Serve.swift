@@ -33,6 +33,8 @@ struct Serve: AsyncParsableCommand {
     var trustedProxy: [String] = []
     @Option(help: "Header with the URL-encoded PEM client certificate, from --trusted-proxy peers only.")
     var clientCertHeader: String = "X-Client-Cert"
+    @Option(help: "PEM file of CAs trusted for clients' jwks_uri servers, besides the system's trust roots.")
+    var jwksCA: String?
     @Flag(
         help:
             "Demand server-provided DPoP nonces (RFC 9449 §8) at PAR, token and userinfo: proofs without a current nonce get use_dpop_nonce and the nonce in DPoP-Nonce."
@@ -101,10 +103,18 @@ struct Serve: AsyncParsableCommand {
         let projection = ledger.projection
         let signingKeys = try SigningKeyRing(store: FileKeyStore(directory: layout.opKeys))
         let sealer = try AuthnEndUserVerifier.loadOrCreateSealer(path: layout.keys + "/seal.key")
+        var extraJWKSCAs: String?
+        if let jwksCA {
+            guard let pem = try? String(contentsOfFile: jwksCA, encoding: .utf8) else {
+                throw ValidationError("cannot read --jwks-ca \(jwksCA)")
+            }
+            extraJWKSCAs = pem
+        }
+        let jwksFetcher = try ClientJWKSFetcher(extraTrustedCAsPEM: extraJWKSCAs)
         var environment = try ProtocolEnvironment(
             ledger: ledger, issuer: serverConfig.issuer, issuerPath: serverConfig.issuerPath,
             browserKeyPath: layout.keys + "/browser.key", users: AuthnEndUserVerifier(sealer: sealer),
-            signingKeys: signingKeys, logger: logger)
+            signingKeys: signingKeys, logger: logger, jwksFetcher: jwksFetcher)
         environment.trustedProxies = TrustedProxies(
             addresses: Set(trustedProxy), certificateHeader: clientCertHeader)
         if dpopNonce { environment.dpopNonces = .withRandomKey() }
@@ -139,6 +149,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         defer { watchdog.cancel() }
+        defer { Task { await jwksFetcher.shutdown() } }
         try await server.runService { boundPort in
             logger.notice(
                 "Strongroom is serving",
@@ -147,6 +158,7 @@ struct Serve: AsyncParsableCommand {
                     "journal_key_id": "\(journalKeyID)", "dev_ca": "\(tls.ca ?? "-")",
                 ])
         }
+        await jwksFetcher.shutdown()  // (the defer above covers a throwing runService)
         logger.notice("shutting down: final checkpoint")
         ledger.close()
     }
