@@ -620,6 +620,22 @@ def check_login_flow(op, report, state, c1, user_a):
     page = browser.get(op.authorize_url_for(c1.id, request_uri), headers=evil, allow_redirects=False, timeout=30)
     state["login_page"] = page
 
+    # A wrong password and an unknown username get the same answer (no user enumeration): the
+    # login page again with one message. (Both take the time of a password check: the unknown user
+    # is checked against a decoy hash.)
+    answers = []
+    if is_login_page(page):
+        for username, password in ((user_a["username"], "wrong-" + secrets.token_hex(4)),
+                                   ("nobody-" + secrets.token_hex(4), "wrong-" + secrets.token_hex(4))):
+            answers.append(browser.post(op.origin(form_action(page.text)),
+                                        data={**hidden_fields(page.text), "username": username, "password": password,
+                                              "action": "login"}, allow_redirects=False, timeout=30))
+    report.add("AUTHN", "wrong password and unknown username: the same answer",
+               "the same status and the login page with 'Wrong username or password.' for both",
+               "; ".join(describe(a) for a in answers) or "no login page",
+               len(answers) == 2 and answers[0].status_code == answers[1].status_code
+               and all(is_login_page(a) and "Wrong username or password." in a.text for a in answers))
+
     def on_consent(consent_page):
         # A forged consent POST: the session cookie, but not the CSRF cookie.
         session_cookie = next((c.value for c in browser.cookies if c.name == "__Host-sr_session"), None)

@@ -1,5 +1,6 @@
 import Authn
 import Foundation
+import Synchronization
 
 /// ``EndUserVerifier`` over the `Authn` module: scrypt password hashes (PHC strings) and RFC 6238
 /// TOTP seeds sealed with AES-256-GCM under the data directory's sealing key (`keys/seal.key`),
@@ -7,8 +8,21 @@ import Foundation
 public struct AuthnEndUserVerifier: EndUserVerifier {
     let sealer: SecretSealer
     let hasher = PasswordHasher()
+    /// Made on first use (hashing takes as long as a check), then kept.
+    private let decoyHash = DecoyHash()
 
     public init(sealer: SecretSealer) { self.sealer = sealer }
+
+    public func verifyDecoyPassword(_ password: String) {
+        let decoy = decoyHash.value.withLock { cached -> String? in
+            if let cached { return cached }
+            var random = SystemRandomNumberGenerator()
+            let made = try? hasher.hash(password: (0..<4).map { _ in String(random.next(), radix: 36) }.joined())
+            cached = made
+            return made
+        }
+        if let decoy { _ = try? hasher.verify(password: password, against: decoy) }
+    }
 
     /// The sealing key of a data directory's `keys/seal.key`, created (owner-only) on first use.
     public static func loadOrCreateSealer(path: String) throws -> SecretSealer {
@@ -32,4 +46,8 @@ public struct AuthnEndUserVerifier: EndUserVerifier {
         // Replay of a step already used is refused by the Ledger (it knows the last step journaled).
         return totp.verify(code.filter { !$0.isWhitespace }, at: nowSeconds, lastUsedStep: nil)
     }
+}
+
+private final class DecoyHash: Sendable {
+    let value = Mutex<String?>(nil)
 }

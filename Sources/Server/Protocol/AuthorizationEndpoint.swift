@@ -112,9 +112,8 @@ struct AuthorizationEndpoint: Sendable {
                     pending, request: request,
                     message: "Too many failed attempts for this account. Try again in \((wait + 59) / 60) minutes.")
             }
-            guard let user = try env.projection.user(username: username),
-                env.users.verifyPassword(form["password"] ?? "", hash: user.passwordHash)
-            else {
+            let user = try env.projection.user(username: username)
+            guard await env.checkPassword(form["password"] ?? "", hash: user?.passwordHash), let user else {
                 throttle.recordFailure(username, nowSeconds: env.nowSeconds)
                 try await recordFailure(username, subject: nil, reason: "bad_credentials", pending, interaction)
                 return try loginPage(pending, request: request, message: "Wrong username or password.")

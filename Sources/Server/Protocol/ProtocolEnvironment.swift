@@ -3,6 +3,7 @@ import Hummingbird
 import JOSE
 import Ledger
 import Logging
+import NIOPosix
 import OAuth
 import Projection
 
@@ -10,8 +11,13 @@ import Projection
 /// against the sealed TOTP seed. Implemented with the `Authn` module; a protocol so tests and an
 /// external identity store can stand in.
 public protocol EndUserVerifier: Sendable {
-    /// Whether `password` matches `hash` (PHC string). Slow by design.
+    /// Whether `password` matches `hash` (PHC string). Slow by design: call it through
+    /// `ProtocolEnvironment.checkPassword`, which runs it off the request threads.
     func verifyPassword(_ password: String, hash: String) -> Bool
+    /// Does the work of a password check against a decoy hash with the same parameters as real ones:
+    /// run when the username is unknown, so that an unknown user takes as long as a wrong password
+    /// (no user enumeration by timing).
+    func verifyDecoyPassword(_ password: String)
     /// The RFC 6238 time step `code` matches for this subject's sealed seed, or nil.
     func verifyTOTP(_ code: String, sealedSeed: String, subject: String, nowSeconds: Int64) -> Int64?
 }
@@ -73,6 +79,21 @@ public struct ProtocolEnvironment: Sendable {
         self.logger = logger
         self.browser = try BrowserSecurity.loadOrCreate(path: browserKeyPath)
         self.clock = clock
+    }
+
+    /// Checks a password on the blocking thread pool (scrypt takes tens of milliseconds and must not
+    /// hold a request thread); an unknown user (`hash` nil) is checked against the decoy hash and
+    /// fails, taking as long as a wrong password.
+    func checkPassword(_ password: String, hash: String?) async -> Bool {
+        let users = self.users
+        let matches = try? await NIOThreadPool.singleton.runIfActive {
+            guard let hash else {
+                users.verifyDecoyPassword(password)
+                return false
+            }
+            return users.verifyPassword(password, hash: hash)
+        }
+        return matches == true
     }
 
     var nowMicros: Int64 { clock() }
