@@ -26,6 +26,7 @@ public indirect enum EventBody: Sendable, Equatable {
     case consentDenied(ConsentDenied)
     case codeReused(CodeReused)
     case tokenRevoked(TokenRevoked)
+    case grantUpdated(GrantUpdated)
 
     /// The event type as journaled.
     public var type: String {
@@ -48,6 +49,7 @@ public indirect enum EventBody: Sendable, Equatable {
         case .consentDenied: return "consent.denied"
         case .codeReused: return "authorization.code_reused"
         case .tokenRevoked: return "token.revoked"
+        case .grantUpdated: return "grant.updated"
         }
     }
 
@@ -59,7 +61,7 @@ public indirect enum EventBody: Sendable, Equatable {
         "key.signing_added", "key.signing_retired", "client.registered", "client.updated", "client.removed",
         "user.added", "par.pushed", "authorization.code_issued", "grant.created", "token.issued", "grant.revoked",
         "authorization.rejected", "user.authenticated", "user.authentication_failed", "consent.given", "consent.denied",
-        "authorization.code_reused", "token.revoked",
+        "authorization.code_reused", "token.revoked", "grant.updated",
     ]
 
     func encodePayload(into buffer: inout [UInt8]) throws {
@@ -83,6 +85,7 @@ public indirect enum EventBody: Sendable, Equatable {
         case .consentDenied(let p): try encoder.encode(p, into: &buffer)
         case .codeReused(let p): try encoder.encode(p, into: &buffer)
         case .tokenRevoked(let p): try encoder.encode(p, into: &buffer)
+        case .grantUpdated(let p): try encoder.encode(p, into: &buffer)
         }
     }
 
@@ -112,6 +115,7 @@ public indirect enum EventBody: Sendable, Equatable {
         case "consent.denied": return .consentDenied(try d.decode(ConsentDenied.self, from: payload))
         case "authorization.code_reused": return .codeReused(try d.decode(CodeReused.self, from: payload))
         case "token.revoked": return .tokenRevoked(try d.decode(TokenRevoked.self, from: payload))
+        case "grant.updated": return .grantUpdated(try d.decode(GrantUpdated.self, from: payload))
         default: throw EventDecodingError.unknownType(type)
         }
     }
