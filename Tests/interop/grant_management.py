@@ -215,7 +215,8 @@ def flow(args):
             fail(f"grant management metadata at {well_known}: {metadata}")
 
     # GM-06, GM-07: GET the grant.
-    endpoint = client.authorization_server_metadata["grant_management_endpoint"]
+    discovery = session.get(issuer + "/.well-known/openid-configuration").json()
+    endpoint = discovery["grant_management_endpoint"]
     url = f"{endpoint}/{grant_id}"
     got = gm_call(session, "GET", url, replaced)
     expect_status(got, 200, "GET the grant")
@@ -286,7 +287,7 @@ def flow(args):
         fail("an access token of the deleted grant still introspects as active")
     if client.introspect_token(replaced.refresh_token).get("active") is not False:
         fail("a refresh token of the deleted grant still introspects as active")
-    userinfo = gm_call(session, "GET", client.authorization_server_metadata["userinfo_endpoint"], plain)
+    userinfo = gm_call(session, "GET", discovery["userinfo_endpoint"], plain)
     expect_status(userinfo, 401, "userinfo with a token of the deleted grant")
     expect_refresh_refused(client, replaced, "the refresh token of the deleted grant")
     expect_status(gm_call(session, "GET", url, replaced), 401, "GET with a token of the deleted grant")

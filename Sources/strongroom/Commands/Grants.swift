@@ -32,11 +32,13 @@ struct GrantsCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one grant.")
         @OptionGroup var dataDir: DataDirectoryOption
-        @Argument(help: "The grant_id.") var grantID: String
+        @Argument(parsing: .allUnrecognized, help: "The grant_id (it may begin with \"-\").") var grantID: [String]
         @Flag(help: "Print JSON instead of text.") var json = false
 
+        func validate() throws { _ = try GrantsCommand.single(grantID) }
+
         func run() async throws {
-            let output = try await runAdmin(.showGrant(grantID: grantID), dataDir: dataDir)
+            let output = try await runAdmin(.showGrant(grantID: try GrantsCommand.single(grantID)), dataDir: dataDir)
             let grant = try GrantsCommand.decode(output) as? [String: Any] ?? [:]
             print(json ? output : GrantsCommand.details(grant))
         }
@@ -46,13 +48,14 @@ struct GrantsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a grant: its refresh and access tokens stop working at once.")
         @OptionGroup var dataDir: DataDirectoryOption
-        @Argument(help: "The grant_id.") var grantID: String
+        @Argument(parsing: .allUnrecognized, help: "The grant_id (it may begin with \"-\").") var grantID: [String]
         @Option(help: "Why (required; journaled with the operator).") var reason: String
         @Option(help: "Who revokes (journaled as the operator); default: the login user name.")
         var `operator`: String?
         @Flag(help: "Print JSON instead of text.") var json = false
 
         func validate() throws {
+            _ = try GrantsCommand.single(grantID)
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw ValidationError("--reason must say why the grant is revoked")
             }
@@ -64,10 +67,20 @@ struct GrantsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let output = try await runAdmin(
-                .revokeGrant(grantID: grantID, reason: reason), dataDir: dataDir, operatorName: `operator`)
+                .revokeGrant(grantID: try GrantsCommand.single(grantID), reason: reason), dataDir: dataDir,
+                operatorName: `operator`)
             let grant = try GrantsCommand.decode(output) as? [String: Any] ?? [:]
             print(json ? output : GrantsCommand.details(grant))
         }
+    }
+
+    /// Grant ids are time-ordered and today begin with `-`, which a plain argument would take for an
+    /// option: the id is collected among the unrecognised inputs, and exactly one is required.
+    static func single(_ values: [String]) throws -> String {
+        guard values.count == 1, let id = values.first, !id.isEmpty else {
+            throw ValidationError("give exactly one grant_id")
+        }
+        return id
     }
 
     static func decode(_ json: String) throws -> Any {
