@@ -186,3 +186,49 @@ extension LedgerProtocolTests {
         try assertReplayEquivalent(dir, live: ledger.projection)
     }
 }
+
+extension LedgerProtocolTests {
+    @Test("schema v3 migrates an existing v2 projection into what a replay of the journal gives")
+    func migrationToV3() async throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let now = SystemClock().nowMicros()
+        do {
+            let (ledger, lock) = try open()
+            defer {
+                ledger.close()
+                lock.release()
+            }
+            let (requestID, _) = try await prepare(ledger, now: now)
+            _ = try await ledger.execute(approve(requestID, code: "code-1", now: now))
+            _ = try await ledger.execute(redeem("code-1", token: "1")).get()
+            try await ledger.execute(
+                IssueClientCredentialsToken(
+                    clientID: Self.clientID, grantID: "grant-cc", scopes: ["accounts"],
+                    tokens: MintedTokens(
+                        accessTokenID: "at-cc", accessTokenHash: "h", accessTokenExpiresAtMicros: now + 1,
+                        refreshTokenID: nil, refreshTokenHash: nil, tokenType: "Bearer",
+                        confirmation: Confirmation(x5tS256: "x5t")),
+                    evidence: ClientEvidence(authMethod: "tls_client_auth"), correlation: .none))
+        }
+        // Turn the projection back into a v2 one: what a server of the previous release left behind.
+        let path = dir + "/projection.sqlite"
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE par_requests DROP COLUMN grant_management_action;
+                    ALTER TABLE par_requests DROP COLUMN grant_id;
+                    ALTER TABLE authorization_codes DROP COLUMN grant_management_action;
+                    ALTER TABLE grants DROP COLUMN updated_micros;
+                    ALTER TABLE grants DROP COLUMN updated_by;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v3';
+                    """)
+        }
+        try queue.close()
+        let migrated = try ProjectionStore.open(path: path)
+        #expect(try migrated.grant("grant-code-1")?.updatedBy == "end_user")
+        #expect(try migrated.grant("grant-cc")?.updatedBy == "client")
+        try assertReplayEquivalent(dir, live: migrated)
+        try migrated.checkpointAndClose()
+    }
+}
