@@ -27,6 +27,7 @@ public indirect enum EventBody: Sendable, Equatable {
     case codeReused(CodeReused)
     case tokenRevoked(TokenRevoked)
     case clientJWKSFetched(ClientJWKSFetched)
+    case grantUpdated(GrantUpdated)
 
     /// The event type as journaled.
     public var type: String {
@@ -50,6 +51,7 @@ public indirect enum EventBody: Sendable, Equatable {
         case .codeReused: return "authorization.code_reused"
         case .tokenRevoked: return "token.revoked"
         case .clientJWKSFetched: return "client.jwks_fetched"
+        case .grantUpdated: return "grant.updated"
         }
     }
 
@@ -61,7 +63,7 @@ public indirect enum EventBody: Sendable, Equatable {
         "key.signing_added", "key.signing_retired", "client.registered", "client.updated", "client.removed",
         "user.added", "par.pushed", "authorization.code_issued", "grant.created", "token.issued", "grant.revoked",
         "authorization.rejected", "user.authenticated", "user.authentication_failed", "consent.given", "consent.denied",
-        "authorization.code_reused", "token.revoked", "client.jwks_fetched",
+        "authorization.code_reused", "token.revoked", "client.jwks_fetched", "grant.updated",
     ]
 
     func encodePayload(into buffer: inout [UInt8]) throws {
@@ -86,6 +88,7 @@ public indirect enum EventBody: Sendable, Equatable {
         case .codeReused(let p): try encoder.encode(p, into: &buffer)
         case .tokenRevoked(let p): try encoder.encode(p, into: &buffer)
         case .clientJWKSFetched(let p): try encoder.encode(p, into: &buffer)
+        case .grantUpdated(let p): try encoder.encode(p, into: &buffer)
         }
     }
 
@@ -116,6 +119,7 @@ public indirect enum EventBody: Sendable, Equatable {
         case "authorization.code_reused": return .codeReused(try d.decode(CodeReused.self, from: payload))
         case "token.revoked": return .tokenRevoked(try d.decode(TokenRevoked.self, from: payload))
         case "client.jwks_fetched": return .clientJWKSFetched(try d.decode(ClientJWKSFetched.self, from: payload))
+        case "grant.updated": return .grantUpdated(try d.decode(GrantUpdated.self, from: payload))
         default: throw EventDecodingError.unknownType(type)
         }
     }

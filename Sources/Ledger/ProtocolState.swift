@@ -31,6 +31,10 @@ public struct ProtocolState: Sendable {
     public internal(set) var revokedRefreshTokens: [String: UInt64] = [:]
     /// Grants created by decisions not yet projected (a grant created by consent, looked up for reuse).
     public internal(set) var createdGrants: [String: (grant: GrantCreated, pass: UInt64)] = [:]
+    /// Grants merged or replaced by decisions not yet projected (GM-03): their current permissions,
+    /// and the mark that every refresh token a client can hold for them predates the change — a
+    /// refresh token minted after it reaches its client only once the change is projected and pruned.
+    public internal(set) var updatedGrants: [String: (update: GrantUpdated, pass: UInt64)] = [:]
 
     /// Digest of `client:<id>:<jti>` / `dpop:<jkt>:<jti>` → until when (µs) it must not be seen again.
     public internal(set) var seenJTIs: [JTIDigest: Int64] = [:]
@@ -114,6 +118,8 @@ public struct ProtocolState: Sendable {
             remember(e.evidence, clientID: e.clientID, timeMicros: timeMicros)
         case .grantRevoked(let e):
             if let pass { revokedGrants[e.grantID] = pass }
+        case .grantUpdated(let e):
+            if let pass { updatedGrants[e.grantID] = (e, pass) }
         case .tokenRevoked(let e):
             if let pass, e.kind == "refresh" { revokedRefreshTokens[e.tokenID] = pass }
         case .authorizationRejected, .authenticationFailed, .codeReused, .signingKeyAdded, .signingKeyRetired,
@@ -131,6 +137,7 @@ public struct ProtocolState: Sendable {
             revokedRefreshTokens = revokedRefreshTokens.filter { $0.value > projectedPass }
         }
         if !createdGrants.isEmpty { createdGrants = createdGrants.filter { $0.value.pass > projectedPass } }
+        if !updatedGrants.isEmpty { updatedGrants = updatedGrants.filter { $0.value.pass > projectedPass } }
     }
 
     /// Forgets `jti`s that can no longer be replayed (their window has passed).

@@ -41,15 +41,19 @@ final class Applier: @unchecked Sendable {
         case insertUser =
             "INSERT INTO users (subject, username, password_hash, sealed_totp_seed, claims, added_micros) VALUES (?, ?, ?, ?, ?, ?)"
         case insertPAR =
-            "INSERT INTO par_requests (request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt, pushed_sequence, response_type, code_challenge, code_challenge_method, state, nonce, acr_values, essential_acr, prompt, max_age, authorization_details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO par_requests (request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt, pushed_sequence, response_type, code_challenge, code_challenge_method, state, nonce, acr_values, essential_acr, prompt, max_age, authorization_details, grant_management_action, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         case usePAR = "UPDATE par_requests SET used_sequence = ? WHERE request_id = ? AND used_sequence IS NULL"
         case insertCode =
-            "INSERT INTO authorization_codes (code_id, code_hash, client_id, subject, grant_id, expires_micros, issued_sequence, scope, redirect_uri, dpop_jkt, code_challenge, nonce, auth_time_micros, acr, amr, request_id, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO authorization_codes (code_id, code_hash, client_id, subject, grant_id, expires_micros, issued_sequence, scope, redirect_uri, dpop_jkt, code_challenge, nonce, auth_time_micros, acr, amr, request_id, session_id, grant_management_action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         case insertSession =
             "INSERT INTO sessions (session_id, session_hash, subject, acr, amr, auth_time_micros, expires_micros, started_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         case revokeToken = "UPDATE tokens SET status = 'revoked' WHERE token_id = ?"
         case insertGrant =
-            "INSERT INTO grants (grant_id, client_id, subject, scopes, authorization_details, status, created_micros, last_used_micros) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)"
+            "INSERT INTO grants (grant_id, client_id, subject, scopes, authorization_details, status, created_micros, last_used_micros, updated_micros, updated_by) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)"
+        case updateGrant =
+            "UPDATE grants SET scopes = ?, updated_micros = ?, updated_by = ? WHERE grant_id = ?"
+        case revokeEarlierRefreshTokens =
+            "UPDATE tokens SET status = 'revoked' WHERE grant_id = ? AND kind = 'refresh' AND issued_sequence < ?"
         case insertToken =
             "INSERT INTO tokens (token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence, issued_micros) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)"
         case redeemCode = "UPDATE authorization_codes SET redeemed_sequence = ? WHERE code_id = ?"
@@ -71,7 +75,7 @@ final class Applier: @unchecked Sendable {
         case .event(let event):
             try streams.add(
                 stream: event.envelope.stream.rawValue, sequence: Int64(event.sequence), type: event.envelope.type)
-            try apply(event.body, sequence: Int64(event.sequence), time: event.timeMicros)
+            try apply(event.body, sequence: Int64(event.sequence), time: event.timeMicros, actor: event.envelope.actor)
         case .checkpoint(let sequence, let time, let c):
             let s = try statement(.insertCheckpoint)
             s.bind(Int64(sequence))
@@ -97,7 +101,17 @@ final class Applier: @unchecked Sendable {
         }
     }
 
-    private func apply(_ body: EventBody, sequence: Int64, time: Int64) throws {
+    /// Who changed a grant, as `grants.updated_by` says it.
+    static func updatedBy(_ actor: Actor) -> String {
+        switch actor.kind {
+        case .system: "system"
+        case .client: "client"
+        case .subject: "end_user"
+        case .operator: "operator"
+        }
+    }
+
+    private func apply(_ body: EventBody, sequence: Int64, time: Int64, actor: Actor) throws {
         switch body {
         case .signingKeyAdded(let e):
             let s = try statement(.insertSigningKey)
@@ -163,6 +177,8 @@ final class Applier: @unchecked Sendable {
             s.bind(e.prompt)
             s.bind(e.maxAgeSeconds)
             s.bind(e.authorizationDetails)
+            s.bind(e.grantManagementAction)
+            s.bind(e.grantID)
             try s.run()
         case .codeIssued(let e):
             let s = try statement(.insertCode)
@@ -183,6 +199,7 @@ final class Applier: @unchecked Sendable {
             s.bind(e.amr.joined(separator: " "))
             s.bind(e.requestID)
             s.bind(e.sessionID)
+            s.bind(e.grantManagementAction)
             try s.run()
             if let requestID = e.requestID { try usePAR(requestID, sequence: sequence) }
         case .grantCreated(let e):
@@ -194,7 +211,21 @@ final class Applier: @unchecked Sendable {
             s.bind(e.authorizationDetails)
             s.bind(time)
             s.bind(time)
+            s.bind(time)
+            s.bind(Self.updatedBy(actor))
             try s.run()
+        case .grantUpdated(let e):
+            let s = try statement(.updateGrant)
+            s.bind(e.scopesAfter.joined(separator: " "))
+            s.bind(time)
+            s.bind(Self.updatedBy(actor))
+            s.bind(e.grantID)
+            try s.run()
+            // GM-03: refresh tokens minted before the merge / replace stop working.
+            let t = try statement(.revokeEarlierRefreshTokens)
+            t.bind(e.grantID)
+            t.bind(sequence)
+            try t.run()
         case .tokensIssued(let e):
             try insertToken(
                 id: e.accessTokenID, hash: e.accessTokenHash, kind: "access", e, expires: e.accessTokenExpiresAtMicros,

@@ -19,6 +19,9 @@ public struct PushedRequestRow: Sendable, Equatable {
     public var authorizationDetails: String?
     /// Set once an authorization completed (consent given or denied, or a code issued) for it.
     public var usedSequence: Int64?
+    /// GM-02: `create`, `merge` or `replace`, and the grant a merge / replace changes.
+    public var grantManagementAction: String?
+    public var grantID: String?
 }
 
 /// An authorization code's facts (the code itself only as the hash of its secret part).
@@ -38,6 +41,8 @@ public struct CodeRow: Sendable, Equatable {
     public var authTimeMicros: Int64
     public var acr: String
     public var amr: [String]
+    /// GM-05: the authorization's `grant_management_action`, when one was sent.
+    public var grantManagementAction: String?
 }
 
 /// An SSO session.
@@ -90,6 +95,14 @@ public struct GrantRow: Sendable, Equatable {
     public var scopes: [String]
     public var active: Bool
     public var createdMicros: Int64
+    /// When the grant was created or last merged / replaced, and by whom (`end_user`, `client`, …).
+    public var updatedMicros: Int64
+    public var updatedBy: String?
+    /// The last time a token of the grant was issued (or refreshed).
+    public var lastUsedMicros: Int64
+    public var revokedMicros: Int64?
+    public var revokedBy: String?
+    public var revokeReason: String?
 }
 
 /// A registered end user.
@@ -110,7 +123,8 @@ extension ProjectionStore {
             """
             SELECT request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt,
                    response_type, code_challenge, code_challenge_method, state, nonce, acr_values,
-                   essential_acr, prompt, max_age, authorization_details, used_sequence
+                   essential_acr, prompt, max_age, authorization_details, used_sequence,
+                   grant_management_action, grant_id
             FROM par_requests WHERE request_id = ?
             """, [.text(requestID)]
         ).map { r in
@@ -120,7 +134,8 @@ extension ProjectionStore {
                 dpopJKT: r[6].string, responseType: r[7].string, codeChallenge: r[8].string,
                 codeChallengeMethod: r[9].string, state: r[10].string, nonce: r[11].string, acrValues: r[12].string,
                 essentialACR: r[13].string, prompt: r[14].string, maxAgeSeconds: r[15].int64,
-                authorizationDetails: r[16].string, usedSequence: r[17].int64)
+                authorizationDetails: r[16].string, usedSequence: r[17].int64, grantManagementAction: r[18].string,
+                grantID: r[19].string)
         }
     }
 
@@ -128,7 +143,7 @@ extension ProjectionStore {
         try points.row(
             """
             SELECT code_id, code_hash, client_id, subject, grant_id, expires_micros, redeemed_sequence, scope,
-                   redirect_uri, dpop_jkt, code_challenge, nonce, auth_time_micros, acr, amr
+                   redirect_uri, dpop_jkt, code_challenge, nonce, auth_time_micros, acr, amr, grant_management_action
             FROM authorization_codes WHERE code_id = ?
             """, [.text(codeID)]
         ).map { r in
@@ -137,7 +152,8 @@ extension ProjectionStore {
                 subject: r[3].string ?? "", grantID: r[4].string ?? "", expiresMicros: r[5].int64 ?? 0,
                 redeemedSequence: r[6].int64, scope: r[7].string ?? "", redirectURI: r[8].string ?? "",
                 dpopJKT: r[9].string, codeChallenge: r[10].string, nonce: r[11].string,
-                authTimeMicros: r[12].int64 ?? 0, acr: r[13].string ?? "", amr: Self.words(r[14].string))
+                authTimeMicros: r[12].int64 ?? 0, acr: r[13].string ?? "", amr: Self.words(r[14].string),
+                grantManagementAction: r[15].string)
         }
     }
 
@@ -171,35 +187,36 @@ extension ProjectionStore {
         }
     }
 
+    /// The columns `grantRow` reads, in its order.
+    static let grantColumns = """
+        grant_id, client_id, subject, scopes, status, created_micros, updated_micros, updated_by,
+        last_used_micros, revoked_micros, revoked_by, revoke_reason
+        """
+
     public func grant(_ grantID: String) throws -> GrantRow? {
-        try points.row(
-            "SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants WHERE grant_id = ?",
-            [.text(grantID)]
-        ).map(Self.grantRow)
+        try points.row("SELECT \(Self.grantColumns) FROM grants WHERE grant_id = ?", [.text(grantID)]).map(
+            Self.grantRow)
     }
 
     /// Grants of `subject` (optionally for one client), newest first.
     public func grants(subject: String, clientID: String? = nil) throws -> [GrantRow] {
         if let clientID {
             return try points.rows(
-                """
-                SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants
-                WHERE subject = ? AND client_id = ? ORDER BY grant_id DESC
-                """, [.text(subject), .text(clientID)]
+                "SELECT \(Self.grantColumns) FROM grants WHERE subject = ? AND client_id = ? ORDER BY grant_id DESC",
+                [.text(subject), .text(clientID)]
             ).map(Self.grantRow)
         }
         return try points.rows(
-            """
-            SELECT grant_id, client_id, subject, scopes, status, created_micros FROM grants
-            WHERE subject = ? ORDER BY grant_id DESC
-            """, [.text(subject)]
+            "SELECT \(Self.grantColumns) FROM grants WHERE subject = ? ORDER BY grant_id DESC", [.text(subject)]
         ).map(Self.grantRow)
     }
 
     private static func grantRow(_ r: [SQLiteValue]) -> GrantRow {
         GrantRow(
             grantID: r[0].string ?? "", clientID: r[1].string ?? "", subject: r[2].string ?? "",
-            scopes: words(r[3].string), active: r[4].string == "active", createdMicros: r[5].int64 ?? 0)
+            scopes: words(r[3].string), active: r[4].string == "active", createdMicros: r[5].int64 ?? 0,
+            updatedMicros: r[6].int64 ?? r[5].int64 ?? 0, updatedBy: r[7].string, lastUsedMicros: r[8].int64 ?? 0,
+            revokedMicros: r[9].int64, revokedBy: r[10].string, revokeReason: r[11].string)
     }
 
     private static func words(_ text: String?) -> [String] {

@@ -172,6 +172,22 @@ enum Schema {
                     );
                     """)
         }
+        // Grant management (GM-01…10): the request's action and grant, the code's action (for
+        // `grant_id` in the token response), and when and by whom a grant last changed.
+        // Existing grants get what a replay of their `grant.created` gives them, so a migrated
+        // projection still equals a rebuilt one.
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE par_requests ADD COLUMN grant_management_action TEXT;
+                    ALTER TABLE par_requests ADD COLUMN grant_id TEXT;
+                    ALTER TABLE authorization_codes ADD COLUMN grant_management_action TEXT;
+                    ALTER TABLE grants ADD COLUMN updated_micros INTEGER;
+                    ALTER TABLE grants ADD COLUMN updated_by TEXT;
+                    UPDATE grants SET updated_micros = created_micros,
+                        updated_by = CASE WHEN subject = client_id THEN 'client' ELSE 'end_user' END;
+                    """)
+        }
         return migrator
     }
 

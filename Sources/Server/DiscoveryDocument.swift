@@ -51,6 +51,10 @@ public struct DiscoveryDocument: Codable, Sendable, Equatable {
     public var introspectionEndpoint: String?
     public var revocationEndpointAuthMethodsSupported: [String]?
     public var introspectionEndpointAuthMethodsSupported: [String]?
+    /// GM-10: the grant management API and the actions offered.
+    public var grantManagementEndpoint: String?
+    public var grantManagementActionsSupported: [String]?
+    public var grantManagementActionRequired: Bool?
 
     /// The FAPI 2.0 skeleton for `issuer` (already normalised: https, no trailing slash).
     public init(issuer: String) {
@@ -101,5 +105,8 @@ public struct DiscoveryDocument: Codable, Sendable, Equatable {
         case introspectionEndpoint = "introspection_endpoint"
         case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
         case introspectionEndpointAuthMethodsSupported = "introspection_endpoint_auth_methods_supported"
+        case grantManagementEndpoint = "grant_management_endpoint"
+        case grantManagementActionsSupported = "grant_management_actions_supported"
+        case grantManagementActionRequired = "grant_management_action_required"
     }
 }

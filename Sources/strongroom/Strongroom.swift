@@ -30,7 +30,8 @@ struct Strongroom: AsyncParsableCommand {
             answered; SQLite projections hold the live state and can be rebuilt from the journal.
             """,
         subcommands: [
-            Serve.self, ClientsCommand.self, UsersCommand.self, KeysCommand.self, JournalCommand.self, Replay.self,
+            Serve.self, ClientsCommand.self, UsersCommand.self, KeysCommand.self, GrantsCommand.self,
+            JournalCommand.self, Replay.self,
             DebugCommand.self,
         ])
 }

@@ -10,17 +10,26 @@ private let interopPython: String = {
     return root.appendingPathComponent(".build-venv/bin/python3").path
 }()
 
-private let interopScript: String =
+/// A script of `Tests/interop`.
+func interopScript(_ name: String) -> String {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("interop/fapi2_interop.py").path
+        .appendingPathComponent("interop/\(name)").path
+}
 
 /// Runs the interop script; its last stdout line is a JSON object of facts.
 private func runInterop(_ arguments: [String]) throws -> [String: Any] {
+    try runInteropScript("fapi2_interop.py", arguments)
+}
+
+/// Runs a script of `Tests/interop` with the venv's Python; its last stdout line is a JSON object of
+/// facts, with `"ok": true` when every check passed.
+func runInteropScript(_ script: String, _ arguments: [String]) throws -> [String: Any] {
     guard FileManager.default.isExecutableFile(atPath: interopPython) else {
         throw E2EFailure(
             "no Python venv at \(interopPython): run the suite with `Tools/strongroom.sh test`, which creates it")
     }
-    let result = try runCommand(interopPython, [interopScript] + arguments, timeout: 300, name: "interop")
+    let result = try runCommand(
+        interopPython, [interopScript(script)] + arguments, timeout: 300, name: "interop")
     let line = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
     guard let facts = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
         throw E2EFailure("the interop script printed no JSON (\(result))")

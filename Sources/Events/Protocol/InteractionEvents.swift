@@ -123,13 +123,16 @@ public struct ConsentGiven: Codable, Sendable, Equatable {
     public var scopesShown: [String]
     public var scopesApproved: [String]
     public var authorizationDetails: String?
-    /// The grant the approval created.
+    /// The grant the approval created (or, with `merge` / `replace`, changed).
     public var grantID: String
+    /// GM-02: the grant management action shown on the page (`create`, `merge`, `replace`), when sent.
+    public var grantManagementAction: String?
 
     public init(
         requestID: String, subject: String, clientID: String, clientName: String, scopesShown: [String],
-        scopesApproved: [String], authorizationDetails: String?, grantID: String
+        scopesApproved: [String], authorizationDetails: String?, grantID: String, grantManagementAction: String? = nil
     ) {
+        self.grantManagementAction = grantManagementAction
         self.requestID = requestID
         self.subject = subject
         self.clientID = clientID

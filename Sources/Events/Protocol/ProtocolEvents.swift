@@ -35,6 +35,10 @@ public struct ParPushed: Codable, Sendable, Equatable {
     public var authorizationDetails: String?
     /// How the client authenticated, with its signed evidence verbatim.
     public var evidence: ClientEvidence?
+    /// GM-02: `grant_management_action` (`create`, `merge`, `replace`), when sent.
+    public var grantManagementAction: String?
+    /// GM-02: the grant to merge into or replace (`merge`, `replace` only).
+    public var grantID: String?
 
     public init(
         clientID: String, requestID: String, requestURIHash: String, expiresAtMicros: Int64, scope: String,
@@ -42,8 +46,11 @@ public struct ParPushed: Codable, Sendable, Equatable {
         codeChallenge: String, codeChallengeMethod: String, state: String?, nonce: String?, dpopJKT: String?,
         requestObject: String?, acrValues: String? = nil, essentialACR: String? = nil, claims: String? = nil,
         prompt: String? = nil, maxAgeSeconds: Int64? = nil, authorizationDetails: String? = nil,
-        evidence: ClientEvidence? = nil, responseType: String? = nil
+        evidence: ClientEvidence? = nil, responseType: String? = nil, grantManagementAction: String? = nil,
+        grantID: String? = nil
     ) {
+        self.grantManagementAction = grantManagementAction
+        self.grantID = grantID
         self.responseType = responseType
         self.acrValues = acrValues
         self.essentialACR = essentialACR
@@ -91,12 +98,16 @@ public struct CodeIssued: Codable, Sendable, Equatable {
     public var nonce: String?
     /// The SSO session the user authenticated in.
     public var sessionID: String?
+    /// GM-05: the `grant_management_action` of the request; the token response then carries `grant_id`.
+    public var grantManagementAction: String?
 
     public init(
         clientID: String, subject: String, grantID: String, codeID: String, codeHash: String, expiresAtMicros: Int64,
         scope: String, redirectURI: String, dpopJKT: String?, authTimeMicros: Int64, acr: String, amr: [String],
-        requestID: String? = nil, codeChallenge: String? = nil, nonce: String? = nil, sessionID: String? = nil
+        requestID: String? = nil, codeChallenge: String? = nil, nonce: String? = nil, sessionID: String? = nil,
+        grantManagementAction: String? = nil
     ) {
+        self.grantManagementAction = grantManagementAction
         self.requestID = requestID
         self.codeChallenge = codeChallenge
         self.nonce = nonce
@@ -125,7 +136,9 @@ public struct GrantCreated: Codable, Sendable, Equatable {
     /// RFC 9396 authorization_details as JSON text, when present.
     public var authorizationDetails: String?
 
-    public init(grantID: String, clientID: String, subject: String, scopes: [String], authorizationDetails: String?) {
+    public init(
+        grantID: String, clientID: String, subject: String, scopes: [String], authorizationDetails: String?
+    ) {
         self.grantID = grantID
         self.clientID = clientID
         self.subject = subject

@@ -36,6 +36,8 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidAuthorizationDetails = "invalid_authorization_details"
         case loginRequired = "login_required"
         case consentRequired = "consent_required"
+        /// Grant Management §5.4 (GM-04): unknown grant, another client's, or another user's.
+        case invalidGrantID = "invalid_grant_id"
     }
 
     public var code: Code

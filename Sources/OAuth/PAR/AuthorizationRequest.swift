@@ -20,6 +20,10 @@ public struct AuthorizationRequest: Sendable, Equatable {
     public var claims: String?
     public var prompt: String?
     public var maxAgeSeconds: Int64?
+    /// GM-02: `create`, `merge` or `replace`, when sent.
+    public var grantManagementAction: GrantManagementAction?
+    /// GM-02: the grant a `merge` / `replace` changes.
+    public var grantID: String?
 
     public var scopes: [String] { scope.split(separator: " ").map(String.init) }
 }
@@ -58,11 +62,12 @@ public enum AuthorizationRequestValidator {
         let prompt = try requireKnownPrompt(form)
         let maxAge = try requireValidMaxAge(form)
         let (claims, essentialACR) = try parseClaims(form)
+        let (action, grantID) = try GrantManagementChecks.validate(form)
         return AuthorizationRequest(
             clientID: clientID, responseType: responseType, redirectURI: redirectURI, scope: scope, state: state,
             nonce: nonce, codeChallenge: challenge, codeChallengeMethod: method, dpopJKT: dpopJKT,
             acrValues: form["acr_values"], essentialACR: essentialACR, claims: claims, prompt: prompt,
-            maxAgeSeconds: maxAge)
+            maxAgeSeconds: maxAge, grantManagementAction: action, grantID: grantID)
     }
 
     /// PAR-03: a pushed request must not carry `request_uri`.

@@ -23,6 +23,12 @@ public enum AdminRequest: Codable, Sendable {
     /// Write a signed checkpoint now and answer with the durable sequence number once it is synced
     /// (`strongroom journal backup` copies up to there).
     case checkpoint
+    /// A customer's grants, newest first (`strongroom grants list --subject`).
+    case listGrants(subject: String)
+    /// One grant with its history (`strongroom grants show`).
+    case showGrant(grantID: String)
+    /// Revokes a grant and its tokens; journaled with the operator and the reason (`grants revoke`).
+    case revokeGrant(grantID: String, reason: String)
 }
 
 /// The answer: JSON text for the operator, or an error message.
@@ -117,12 +123,56 @@ public struct AdminService: Sendable {
             case .addUser(let user):
                 try await ledger.execute(AddUser(user, actor: .operator(operatorName)))
                 return .success(#"{"subject":"\#(user.subject)","username":"\#(user.username)"}"#)
+            case .listGrants(let subject):
+                let grants = try ledger.projection.grants(subject: subject)
+                return .success(try Self.json(try grants.map { try grantJSON($0) }))
+            case .showGrant(let grantID):
+                guard let grant = try ledger.projection.grant(grantID) else { return .failure("no grant \(grantID)") }
+                var object = try grantJSON(grant)
+                // Where its history is in the journal (`strongroom journal dump --from N --through N`).
+                object["event_sequences"] = try ledger.projection.sequences(stream: .grant(grantID))
+                return .success(try Self.json(object))
+            case .revokeGrant(let grantID, let reason):
+                try await ledger.execute(
+                    RevokeGrant(
+                        grantID: grantID, requiredClientID: nil, requiredSubject: nil, revokedBy: "operator",
+                        reason: reason, actor: .operator(operatorName), correlation: .none))
+                guard let grant = try ledger.projection.grant(grantID) else { return .failure("no grant \(grantID)") }
+                return .success(try Self.json(try grantJSON(grant)))
             }
         } catch let error as OAuthError {
             return .failure("\(error.code.rawValue): \(error.description)")
         } catch {
             return .failure("\(error)")
         }
+    }
+
+    /// A grant as the service desk sees it (times in RFC 3339, UTC).
+    func grantJSON(_ grant: GrantRow) throws -> [String: Any] {
+        let metadata = try ledger.projection.pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT metadata FROM clients WHERE client_id = ?", arguments: [grant.clientID])
+        }
+        let clientName =
+            metadata.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }?[
+                "client_name"] as? String ?? ""
+        var object: [String: Any] = [
+            "grant_id": grant.grantID, "client_id": grant.clientID, "client_name": clientName,
+            "subject": grant.subject, "scopes": grant.scopes, "status": grant.active ? "active" : "revoked",
+            "created_at": Self.time(grant.createdMicros), "last_updated_at": Self.time(grant.updatedMicros),
+            "last_used_at": Self.time(grant.lastUsedMicros),
+        ]
+        if let updatedBy = grant.updatedBy { object["updated_by"] = updatedBy }
+        if let revoked = grant.revokedMicros { object["revoked_at"] = Self.time(revoked) }
+        if let by = grant.revokedBy { object["revoked_by"] = by }
+        if let reason = grant.revokeReason { object["revoke_reason"] = reason }
+        return object
+    }
+
+    static func time(_ micros: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(micros) / 1_000_000))
     }
 
     static func json(_ value: Any) throws -> String {

@@ -15,8 +15,9 @@ struct AuthorizationEndpoint: Sendable {
     static let requestURIPrefix = "urn:ietf:params:oauth:request_uri:"
 
     let env: ProtocolEnvironment
-    /// Refuses attempts on an account after repeated failures (password and one-time password).
-    let throttle = LoginThrottle()
+    /// Refuses attempts on an account after repeated failures (password and one-time password);
+    /// shared with the account page, so that guesses count wherever they are made.
+    let throttle: LoginThrottle
 
     var loginAction: String { env.issuerPath + "/authorize/login" }
     var otpAction: String { env.issuerPath + "/authorize/otp" }
@@ -85,8 +86,19 @@ struct AuthorizationEndpoint: Sendable {
             return try loginPage(pending, request: request, message: message)
         }
         guard let session else { throw Stop.page(OAuthError(.serverError, "no session")) }
+        return try await afterLogin(pending, session: session, request: request, interaction: interaction)
+    }
+
+    /// With a logged-in user: the grant to change must be theirs (GM-04), then remembered consent
+    /// (never with a grant management action: `create` wants a new grant, `merge` / `replace` a
+    /// decision on the existing one) or the consent page.
+    func afterLogin(
+        _ pending: Pending, session: SessionRow, request: Request, interaction: String
+    ) async throws -> Response {
+        let prompts = Set(pending.row.prompt?.split(separator: " ").map(String.init) ?? [])
+        _ = try grantToChange(pending, subject: session.subject)
         let scopes = pending.row.scope.split(separator: " ").map(String.init)
-        if !prompts.contains("consent"),
+        if pending.row.grantManagementAction == nil, !prompts.contains("consent"),
             let grant = try env.projection.grants(subject: session.subject, clientID: pending.client.clientID).first(
                 where: { $0.active && Set(scopes).isSubset(of: Set($0.scopes)) })
         {
@@ -97,7 +109,21 @@ struct AuthorizationEndpoint: Sendable {
         if prompts.contains("none") {
             throw Stop.redirect(OAuthError(.consentRequired, "consent is needed and prompt=none"), pending)
         }
-        return try consentPage(pending, request: request)
+        return try consentPage(pending, request: request, session: session)
+    }
+
+    /// GM-04: for `merge` / `replace`, the grant named at PAR — still active, and held by the user
+    /// who logged in; otherwise `invalid_grant_id` on the redirect (with `iss`, SP-26). Nil without one.
+    func grantToChange(_ pending: Pending, subject: String) throws -> GrantRow? {
+        guard let grantID = pending.row.grantID else { return nil }
+        guard let grant = try env.projection.grant(grantID), grant.active, grant.subject == subject,
+            grant.clientID == pending.client.clientID
+        else {
+            throw Stop.redirect(
+                OAuthError(.invalidGrantID, "grant_id does not name an active grant of the user who logged in"),
+                pending)
+        }
+        return grant
     }
 
     // MARK: POST /authorize/login
@@ -191,24 +217,55 @@ struct AuthorizationEndpoint: Sendable {
             let scopes = pending.row.scope.split(separator: " ").map(String.init)
             switch form["decision"] {
             case "approve":
-                var rng = SystemRandomNumberGenerator()
-                let grantID = TimeOrderedID.make(timeMicros: env.nowMicros, using: &rng)
-                let given = ConsentGiven(
-                    requestID: pending.row.requestID, subject: session.subject, clientID: pending.client.clientID,
-                    clientName: pending.client.name, scopesShown: scopes, scopesApproved: scopes,
-                    authorizationDetails: nil, grantID: grantID)
-                let grant = GrantCreated(
-                    grantID: grantID, clientID: pending.client.clientID, subject: session.subject, scopes: scopes,
-                    authorizationDetails: nil)
-                return try await complete(
-                    pending, session: session, outcome: .approvedNewGrant(given, grant), interaction: interaction,
-                    request: request)
+                return try await approve(
+                    pending, session: session, scopes: scopes, interaction: interaction, request: request)
             case "deny":
                 return try await deny(pending, subject: session.subject, interaction: interaction)
             default:
                 throw Stop.page(OAuthError(.invalidRequest, "decision must be approve or deny"))
             }
         }
+    }
+
+    /// The approval on the consent page: a new grant, or (GM-03) a merge into / replacement of the
+    /// request's grant — whose new permissions the Ledger computes from the grant's current ones.
+    func approve(
+        _ pending: Pending, session: SessionRow, scopes: [String], interaction: String, request: Request
+    ) async throws -> Response {
+        let action = pending.row.grantManagementAction
+        let existing = try grantToChange(pending, subject: session.subject)
+        let shown = consentScopes(pending, existing: existing)
+        if let existing {
+            let given = ConsentGiven(
+                requestID: pending.row.requestID, subject: session.subject, clientID: pending.client.clientID,
+                clientName: pending.client.name, scopesShown: shown, scopesApproved: scopes, authorizationDetails: nil,
+                grantID: existing.grantID, grantManagementAction: action)
+            return try await complete(
+                pending, session: session, outcome: .approvedGrantUpdate(given), interaction: interaction,
+                request: request)
+        }
+        var rng = SystemRandomNumberGenerator()
+        let grantID = TimeOrderedID.make(timeMicros: env.nowMicros, using: &rng)
+        let given = ConsentGiven(
+            requestID: pending.row.requestID, subject: session.subject, clientID: pending.client.clientID,
+            clientName: pending.client.name, scopesShown: shown, scopesApproved: scopes, authorizationDetails: nil,
+            grantID: grantID, grantManagementAction: action)
+        let grant = GrantCreated(
+            grantID: grantID, clientID: pending.client.clientID, subject: session.subject, scopes: scopes,
+            authorizationDetails: nil)
+        return try await complete(
+            pending, session: session, outcome: .approvedNewGrant(given, grant), interaction: interaction,
+            request: request)
+    }
+
+    /// What the consent page lists: the requested scopes, and for `merge` the grant's existing ones
+    /// first (the grant keeps them); `replace` shows exactly what the grant will hold.
+    func consentScopes(_ pending: Pending, existing: GrantRow?) -> [String] {
+        let requested = pending.row.scope.split(separator: " ").map(String.init)
+        guard let existing, pending.row.grantManagementAction == GrantManagementAction.merge.rawValue else {
+            return requested
+        }
+        return GrantManagementAction.merge.scopes(existing: existing.scopes, requested: requested)
     }
 
     // MARK: steps
@@ -313,20 +370,7 @@ struct AuthorizationEndpoint: Sendable {
         let session = SessionRow(
             sessionID: token.selector, sessionHash: token.secretHash, subject: subject, acr: acr, amr: amr,
             authTimeMicros: now, expiresMicros: expires)
-        let scopes = pending.row.scope.split(separator: " ").map(String.init)
-        let prompts = Set(pending.row.prompt?.split(separator: " ").map(String.init) ?? [])
-        var response: Response
-        if !prompts.contains("consent"),
-            let grant = try env.projection.grants(subject: subject, clientID: pending.client.clientID).first(where: {
-                $0.active && Set(scopes).isSubset(of: Set($0.scopes))
-            })
-        {
-            response = try await complete(
-                pending, session: session, outcome: .approvedExistingGrant(grantID: grant.grantID),
-                interaction: interaction, request: request)
-        } else {
-            response = try consentPage(pending, request: request)
-        }
+        var response = try await afterLogin(pending, session: session, request: request, interaction: interaction)
         response.headers.append(
             HTTPField(
                 name: .setCookie,
@@ -439,13 +483,15 @@ struct AuthorizationEndpoint: Sendable {
         return response
     }
 
-    func consentPage(_ pending: Pending, request: Request) throws -> Response {
+    func consentPage(_ pending: Pending, request: Request, session: SessionRow) throws -> Response {
         let (csrf, cookie) = csrfFor(pending, request: request)
+        let existing = try grantToChange(pending, subject: session.subject)
         var response = html(
             Pages.consent(
                 clientName: pending.client.name, clientID: pending.client.clientID,
-                scopes: pending.row.scope.split(separator: " ").map(String.init), requestURI: pending.requestURI,
-                csrf: csrf, action: consentAction), status: .ok)
+                scopes: consentScopes(pending, existing: existing), requestURI: pending.requestURI,
+                csrf: csrf, action: consentAction,
+                change: existing.map { (pending.row.grantManagementAction ?? "", $0.scopes) }), status: .ok)
         if let cookie { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return response
     }

@@ -64,7 +64,8 @@ struct PAREndpoint: Sendable {
                 state: validated.state, nonce: validated.nonce, dpopJKT: validated.dpopJKT, requestObject: nil,
                 acrValues: validated.acrValues, essentialACR: validated.essentialACR, claims: validated.claims,
                 prompt: validated.prompt, maxAgeSeconds: validated.maxAgeSeconds, authorizationDetails: nil,
-                evidence: evidence, responseType: validated.responseType)
+                evidence: evidence, responseType: validated.responseType,
+                grantManagementAction: validated.grantManagementAction?.rawValue, grantID: validated.grantID)
             try await env.ledger.execute(
                 PushAuthorizationRequest(
                     event, correlation: Correlation(interactionID: context.interactionID, requestID: nil)))

@@ -86,16 +86,28 @@ enum Pages {
                 """)
     }
 
+    /// - Parameter change: for a grant management `merge` / `replace` (GM-03), the action and the
+    ///   scopes the grant holds now; `scopes` is then what the grant will hold after approval.
     static func consent(
-        clientName: String, clientID: String, scopes: [String], requestURI: String, csrf: String, action: String
+        clientName: String, clientID: String, scopes: [String], requestURI: String, csrf: String, action: String,
+        change: (action: String, current: [String])? = nil
     ) -> String {
         let items = scopes.map { "<li><code>\(escape($0))</code> – \(escape(describe(scope: $0)))</li>" }.joined()
+        var intro = "<p>It asks for:</p>"
+        if let change {
+            let current = change.current.map { "<code>\(escape($0))</code>" }.joined(separator: ", ")
+            let verb = change.action == "replace" ? "replace" : "extend"
+            intro = """
+                <p>It asks to \(verb) the access you already gave it, which is now: \(current).</p>
+                <p>After your approval it will have:</p>
+                """
+        }
         return page(
             title: "Allow access",
             body: """
                 <h1>Allow \(escape(clientName)) access?</h1>
                 <p class="muted">Application: \(escape(clientName)) (<code>\(escape(clientID))</code>)</p>
-                <p>It asks for:</p>
+                \(intro)
                 <ul>\(items)</ul>
                 <form method="post" action="\(escape(action))">
                 \(hidden(clientID: clientID, requestURI: requestURI, csrf: csrf))

@@ -1,4 +1,5 @@
 import Hummingbird
+import OAuth
 
 /// Adds the FAPI 2.0 protocol endpoints (PAR, authorization with its pages, token, userinfo) to the
 /// router. Pass to `OPServer(extraRoutes:)`.
@@ -19,10 +20,14 @@ public struct ProtocolRoutes: Sendable {
 
     public func add(to router: Router<OPRequestContext>) {
         PAREndpoint(env: env, clients: clients).add(to: router)
-        AuthorizationEndpoint(env: env).add(to: router)
+        let throttle = LoginThrottle()
+        AuthorizationEndpoint(env: env, throttle: throttle).add(to: router)
         TokenEndpoint(env: env, clients: clients).add(to: router)
-        UserInfoEndpoint(env: env).add(to: router)
+        let resource = ProtectedResource(env: env)
+        UserInfoEndpoint(env: env, resource: resource).add(to: router)
+        GrantManagementEndpoint(env: env, resource: resource).add(to: router)
         RevocationEndpoint(env: env, clients: clients).add(to: router)
+        AccountGrantsPage(env: env, throttle: throttle).add(to: router)
     }
 
     /// The discovery document with the protocol endpoints' metadata (REQUIREMENTS.md Section C).
@@ -32,7 +37,10 @@ public struct ProtocolRoutes: Sendable {
         document.dpopSigningAlgValuesSupported = ["PS256", "ES256", "EdDSA"]
         document.tokenEndpointAuthSigningAlgValuesSupported = ["PS256", "ES256", "EdDSA"]
         document.acrValuesSupported = ProtocolEnvironment.ACR.all
-        document.scopesSupported = ["openid", "offline_access", "profile", "email"]
+        document.scopesSupported = [
+            "openid", "offline_access", "profile", "email", GrantManagementChecks.queryScope,
+            GrantManagementChecks.revokeScope,
+        ]
         document.claimsParameterSupported = true
         document.claimsSupported = ["sub", "acr", "amr", "auth_time", "name", "email"]
         document.promptValuesSupported = ["none", "login", "consent"]
@@ -40,6 +48,11 @@ public struct ProtocolRoutes: Sendable {
         document.introspectionEndpoint = env.issuer + "/introspect"
         document.revocationEndpointAuthMethodsSupported = document.tokenEndpointAuthMethodsSupported
         document.introspectionEndpointAuthMethodsSupported = document.tokenEndpointAuthMethodsSupported
+        // GM-10: query and revoke at the endpoint; create, merge and replace in authorization requests.
+        document.grantManagementEndpoint = env.issuer + GrantManagementEndpoint.pathSuffix
+        document.grantManagementActionsSupported =
+            ["query", "revoke"] + GrantManagementAction.allCases.map(\.rawValue)
+        document.grantManagementActionRequired = GrantManagementChecks.actionRequired
         return document
     }
 }

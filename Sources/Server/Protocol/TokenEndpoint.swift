@@ -127,7 +127,8 @@ struct TokenEndpoint: Sendable {
                         subject: granted.subject, scope: granted.scope, authTimeMicros: granted.authTimeMicros,
                         acr: granted.acr, amr: granted.amr)),
                 tokenType: tokens.tokenType, expiresIn: env.lifetimes.accessTokenSeconds,
-                scope: granted.scope, refreshToken: refreshToken, idToken: idToken))
+                scope: granted.scope, refreshToken: refreshToken, idToken: idToken,
+                grantID: granted.grantManagementAction == nil ? nil : granted.grantID))
     }
 
     func refresh(
@@ -234,6 +235,8 @@ struct TokenEndpoint: Sendable {
         var scope: String
         var refreshToken: String?
         var idToken: String?
+        /// GM-05: only when the authorization request carried a `grant_management_action`.
+        var grantID: String? = nil
         enum CodingKeys: String, CodingKey {
             case accessToken = "access_token"
             case tokenType = "token_type"
@@ -241,6 +244,7 @@ struct TokenEndpoint: Sendable {
             case scope
             case refreshToken = "refresh_token"
             case idToken = "id_token"
+            case grantID = "grant_id"
         }
     }
 }

@@ -9,9 +9,10 @@ import Server
 
 /// Runs an admin request: through the running server's admin socket when `serve` holds the data
 /// directory, or against the journal directly (taking the directory's lock) when it does not.
-func runAdmin(_ request: AdminRequest, dataDir: DataDirectoryOption) async throws -> String {
+func runAdmin(_ request: AdminRequest, dataDir: DataDirectoryOption, operatorName: String? = nil) async throws -> String
+{
     let layout = DataLayout(root: dataDir.resolved)
-    let operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+    let operatorName = operatorName ?? defaultOperatorName()
     let response: AdminResponse
     if FileManager.default.fileExists(atPath: layout.root + "/LOCK"),
         let lock = try? DataDirectoryLock.acquire(dataDirectory: layout.root)
@@ -28,6 +29,12 @@ func runAdmin(_ request: AdminRequest, dataDir: DataDirectoryOption) async throw
     }
     guard response.ok, let json = response.json else { throw CLIError(response.error ?? "the request failed") }
     return json
+}
+
+/// The login user's name: who an admin change is journaled as unless `--operator` says otherwise.
+func defaultOperatorName() -> String {
+    let name = ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName
+    return name.isEmpty ? "operator" : name
 }
 
 private func offline(_ request: AdminRequest, layout: DataLayout, operatorName: String) async throws -> AdminResponse {

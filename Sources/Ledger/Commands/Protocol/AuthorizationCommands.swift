@@ -3,8 +3,9 @@ import OAuth
 import Projection
 
 /// Records a pushed authorization request (RFC 9126) that passed every stateless check.
-/// The Ledger adds what needs state: the client is active (PAR-02) and its assertion's / DPoP
-/// proof's `jti` is fresh (CA-05, DPOP-08).
+/// The Ledger adds what needs state: the client is active (PAR-02), its assertion's / DPoP
+/// proof's `jti` is fresh (CA-05, DPOP-08), and a `grant_id` to merge into or replace names an
+/// active grant of this client (GM-04: `invalid_grant_id` otherwise).
 public struct PushAuthorizationRequest: LedgerCommand {
     public let event: ParPushed
     public let correlation: Correlation
@@ -17,6 +18,12 @@ public struct PushAuthorizationRequest: LedgerCommand {
     public func decide(_ state: LiveState, _ context: DecisionContext) throws -> Decision<Void> {
         guard state.clients[event.clientID] == .active else {
             throw OAuthError(.invalidClient, "client \(event.clientID) is not registered or was removed")
+        }
+        if let grantID = event.grantID {
+            let grant = try state.activeGrant(grantID, projection: try context.requireProjection())
+            guard let grant, grant.clientID == event.clientID else {
+                throw OAuthError(.invalidGrantID, "grant_id does not name an active grant of this client")
+            }
         }
         try state.requireFreshJTIs(event.evidence, clientID: event.clientID, nowMicros: context.nowMicros)
         return Decision(
@@ -110,6 +117,9 @@ public struct CompleteAuthorization: LedgerCommand {
         case approvedNewGrant(ConsentGiven, GrantCreated)
         /// Consent remembered: an active grant of this subject and client already covers the request.
         case approvedExistingGrant(grantID: String)
+        /// Consent given on the page to `merge` into or `replace` the request's `grant_id` (GM-03).
+        /// The Ledger computes the grant's new permissions from its current ones.
+        case approvedGrantUpdate(ConsentGiven)
         case denied(ConsentDenied)
     }
 
@@ -174,7 +184,39 @@ public struct CompleteAuthorization: LedgerCommand {
         }
         var events: [NewEvent] = []
         let grantID: String
+        var scope = request.scope
+        let action = request.grantManagementAction.flatMap(GrantManagementAction.init(rawValue:))
+        switch (outcome, action) {
+        case (.approvedNewGrant, .merge), (.approvedNewGrant, .replace), (.approvedExistingGrant, .some),
+            (.approvedGrantUpdate, .create), (.approvedGrantUpdate, nil):
+            throw OAuthError(.serverError, "the approval does not carry out the request's grant_management_action")
+        default: break
+        }
         switch outcome {
+        case .approvedGrantUpdate(let consent):
+            // GM-03, GM-04: the grant must still be active (a revocation decided meanwhile wins) and
+            // belong to this client and to the user who approves.
+            guard let action, let target = request.grantID,
+                let grant = try state.activeGrant(target, projection: projection),
+                grant.clientID == clientID, grant.subject == subject, consent.grantID == target
+            else {
+                throw OAuthError(.invalidGrantID, "grant_id does not name an active grant of this user and client")
+            }
+            let update = GrantUpdated(
+                grantID: target, clientID: clientID, subject: subject, action: action.rawValue,
+                scopesBefore: grant.scopes,
+                scopesAfter: action.scopes(
+                    existing: grant.scopes, requested: request.scope.split(separator: " ").map(String.init)),
+                requestID: requestID)
+            events.append(
+                NewEvent(
+                    stream: stream, actor: .subject(subject), correlation: correlation, body: .consentGiven(consent)))
+            events.append(
+                NewEvent(
+                    stream: .grant(target), actor: .subject(subject), correlation: correlation,
+                    body: .grantUpdated(update)))
+            grantID = target
+            scope = update.scopesAfter.joined(separator: " ")
         case .approvedNewGrant(let consent, let grant):
             events.append(
                 NewEvent(
@@ -194,9 +236,10 @@ public struct CompleteAuthorization: LedgerCommand {
         }
         let issued = CodeIssued(
             clientID: clientID, subject: subject, grantID: grantID, codeID: code.id, codeHash: code.hash,
-            expiresAtMicros: code.expiresAtMicros, scope: request.scope, redirectURI: request.redirectURI,
+            expiresAtMicros: code.expiresAtMicros, scope: scope, redirectURI: request.redirectURI,
             dpopJKT: request.dpopJKT, authTimeMicros: session.authTimeMicros, acr: session.acr, amr: session.amr,
-            requestID: requestID, codeChallenge: request.codeChallenge, nonce: request.nonce, sessionID: sessionID)
+            requestID: requestID, codeChallenge: request.codeChallenge, nonce: request.nonce, sessionID: sessionID,
+            grantManagementAction: request.grantManagementAction)
         events.append(
             NewEvent(stream: stream, actor: .subject(subject), correlation: correlation, body: .codeIssued(issued)))
         return Decision(events: events, output: result)

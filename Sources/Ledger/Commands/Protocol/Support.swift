@@ -29,12 +29,37 @@ extension LiveState {
         }
     }
 
+    /// Grant `grantID` as decisions see it — counting creations, updates and revocations not yet
+    /// projected — or nil when it is unknown or no longer active.
+    func activeGrant(_ grantID: String, projection: ProjectionStore) throws -> CurrentGrant? {
+        if protocolState.revokedGrants[grantID] != nil { return nil }
+        if let update = protocolState.updatedGrants[grantID]?.update {
+            return CurrentGrant(
+                grantID: grantID, clientID: update.clientID, subject: update.subject, scopes: update.scopesAfter)
+        }
+        if let created = protocolState.createdGrants[grantID]?.grant {
+            return CurrentGrant(
+                grantID: grantID, clientID: created.clientID, subject: created.subject, scopes: created.scopes)
+        }
+        guard let row = try projection.grant(grantID), row.active else { return nil }
+        return CurrentGrant(
+            grantID: grantID, clientID: row.clientID, subject: row.subject, scopes: row.scopes)
+    }
+
     /// Whether grant `grantID` is active, counting revocations not yet projected.
     func grantIsActive(_ grantID: String, projection: ProjectionStore) throws -> Bool {
         if protocolState.revokedGrants[grantID] != nil { return false }
         if protocolState.createdGrants[grantID] != nil { return true }
         return try projection.grant(grantID)?.active ?? false
     }
+}
+
+/// An active grant's current permissions, as a decision sees them (projection + overlay).
+public struct CurrentGrant: Sendable, Equatable {
+    public var grantID: String
+    public var clientID: String
+    public var subject: String
+    public var scopes: [String]
 }
 
 /// PKCE (RFC 7636) at the token endpoint.

@@ -37,6 +37,8 @@ public struct GrantedTokens: Sendable, Equatable {
     public var authTimeMicros: Int64?
     public var acr: String?
     public var amr: [String]
+    /// GM-05: the `grant_management_action` of the authorization (then `grant_id` is returned).
+    public var grantManagementAction: String? = nil
 }
 
 /// `grant_type=authorization_code`: redeems a code once (RFC 6749 §4.1.3, FAPI 2.0 SP).
@@ -147,7 +149,8 @@ public struct RedeemAuthorizationCode: LedgerCommand {
             output: .success(
                 GrantedTokens(
                     grantID: code.grantID, subject: code.subject, scope: code.scope, nonce: code.nonce,
-                    authTimeMicros: code.authTimeMicros, acr: code.acr, amr: code.amr)))
+                    authTimeMicros: code.authTimeMicros, acr: code.acr, amr: code.amr,
+                    grantManagementAction: code.grantManagementAction)))
     }
 }
 
@@ -195,6 +198,12 @@ public struct RefreshAccessToken: LedgerCommand {
             try state.grantIsActive(token.grantID, projection: projection)
         else {
             throw OAuthError(.invalidGrant, "the refresh token was revoked")
+        }
+        // GM-03: a merge or replace of the grant, decided but not yet projected, already voids every
+        // refresh token a client can present for it (see `ProtocolState.updatedGrants`).
+        guard state.protocolState.updatedGrants[token.grantID] == nil else {
+            throw OAuthError(
+                .invalidGrant, "the grant was merged or replaced; use the refresh token issued with that change")
         }
         // DPOP-12 / RFC 8705 §3: the sender constraint carries over.
         if let jkt = token.cnfJKT, jkt != proofJKT {
