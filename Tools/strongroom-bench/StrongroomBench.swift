@@ -1,8 +1,25 @@
 import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// The entry point. `flows` runs its virtual users' tasks on NIO's event loops (the HTTP client's
+/// threads) like `strongroom serve` does, instead of hopping to a separate pool;
+/// `STRONGROOM_NIO_EXECUTOR=0` keeps Swift's default pool (and is passed on to the server it starts).
+@main
+enum StrongroomBenchMain {
+    static func main() async {
+        if CommandLine.arguments.dropFirst().first == "flows",
+            ProcessInfo.processInfo.environment["STRONGROOM_NIO_EXECUTOR"] != "0"
+        {
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
+        await StrongroomBench.main()
+    }
+}
 
 /// `strongroom-bench`: benchmarks and load generators. Build with `swift build -c release`.
 /// Benchmarks are not tests: they print figures; nothing asserts a speed.
-@main
 struct StrongroomBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strongroom-bench",
