@@ -81,7 +81,7 @@ public struct AdminService: Sendable {
                     RemoveClient(clientID: clientID, reason: reason, actor: .operator(operatorName)))
                 return .success(#"{"client_id":"\#(clientID)","status":"removed"}"#)
             case .listClients:
-                let rows = try await ledger.projection.pool.read { db in
+                let rows = try ledger.projection.pool.read { db in
                     try Row.fetchAll(
                         db, sql: "SELECT client_id, status, metadata FROM clients ORDER BY client_id")
                 }
@@ -98,7 +98,7 @@ public struct AdminService: Sendable {
                 return .success(try Self.json(list))
             case .showClient(let clientID):
                 guard
-                    let row = try await ledger.projection.pool.read({ db in
+                    let row = try ledger.projection.pool.read({ db in
                         try Row.fetchOne(
                             db, sql: "SELECT metadata, status FROM clients WHERE client_id = ?", arguments: [clientID])
                     })
