@@ -12,6 +12,7 @@ struct Strongroom: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, ClientsCommand.self, UsersCommand.self, KeysCommand.self, JournalCommand.self, Replay.self,
+            AuditCommand.self,
             DebugCommand.self,
         ])
 }
