@@ -2,6 +2,20 @@ import ArgumentParser
 import Audit
 import Foundation
 
+/// The one identifier a command is about. Strongroom's identifiers are time-ordered and currently
+/// begin with `-` or `--` (the alphabet's zero), which an argument parser would take for an option;
+/// so the identifier is whatever argument is not a known option, and there must be exactly one.
+func singleID(_ given: [String]) throws -> String {
+    let values = given.filter { $0 != "--" }
+    guard values.count == 1, let id = values.first, !id.isEmpty else {
+        throw ValidationError(
+            values.isEmpty
+                ? "give the identifier to audit" : "give exactly one identifier, not \(values.joined(separator: " "))"
+        )
+    }
+    return id
+}
+
 /// `strongroom audit …`: timelines with re-verified evidence, from the journal alone.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +43,8 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Only events at or before this time (a date alone means the end of that day).")
         var to: String?
         @Option(help: "Report format: text, json or html.") var format: Format = .text
-        @Option(help: "Write the report to this file instead of standard output.") var out: String?
+        @Option(help: "Write the report (for export: the bundle) to this file instead of standard output.")
+        var out: String?
         @Option(help: "The audit index (a locator derived from the journal; delete it to rebuild).")
         var index: String?
         @Flag(help: "Use no index file: scan the whole journal into memory (slow, trusts no derived file).")
@@ -107,31 +122,31 @@ struct AuditCommand: AsyncParsableCommand {
             abstract:
                 "An interaction (request id or x-fapi-interaction-id), with the grant it created and that grant's life."
         )
-        @Argument(help: "Interaction id or x-fapi-interaction-id.") var id: String
+        @Argument(parsing: .allUnrecognized, help: "Interaction id or x-fapi-interaction-id.") var id: [String]
         @OptionGroup var options: Options
-        func run() async throws { try options.run(.interaction, id) }
+        func run() async throws { try options.run(.interaction, try singleID(id)) }
     }
 
     struct Grant: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "A grant's life, with the interaction that created it.")
-        @Argument(help: "Grant id.") var id: String
+        @Argument(parsing: .allUnrecognized, help: "Grant id.") var id: [String]
         @OptionGroup var options: Options
-        func run() async throws { try options.run(.grant, id) }
+        func run() async throws { try options.run(.grant, try singleID(id)) }
     }
 
     struct Subject: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every event about an end user (subject).")
-        @Argument(help: "Subject.") var id: String
+        @Argument(parsing: .allUnrecognized, help: "Subject.") var id: [String]
         @OptionGroup var options: Options
-        func run() async throws { try options.run(.subject, id) }
+        func run() async throws { try options.run(.subject, try singleID(id)) }
     }
 
     struct Client: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every event about a client.")
-        @Argument(help: "client_id.") var id: String
+        @Argument(parsing: .allUnrecognized, help: "client_id.") var id: [String]
         @OptionGroup var options: Options
-        func run() async throws { try options.run(.client, id) }
+        func run() async throws { try options.run(.client, try singleID(id)) }
     }
 
     struct Export: AsyncParsableCommand {
@@ -142,20 +157,22 @@ struct AuditCommand: AsyncParsableCommand {
                 checkpoints (the chain needs them: see Docs/audit.md on privacy), the checkpoints, the
                 journal keys, the client registrations of that time and the report.
                 """)
-        @Argument(help: "Interaction id or x-fapi-interaction-id (or with --topic, a grant, subject or client).")
-        var id: String
+        @Argument(
+            parsing: .allUnrecognized,
+            help: "Interaction id or x-fapi-interaction-id (or with --topic, a grant, subject or client).")
+        var id: [String]
         @Option(help: "What ID is: interaction, grant, subject or client.") var topic: String = "interaction"
-        @Option(help: "The bundle file to write.") var out: String
         @OptionGroup var options: Options
 
         func run() async throws {
             guard let topic = AuditTopic(rawValue: topic) else {
                 throw ValidationError("--topic interaction|grant|subject|client")
             }
+            guard let out = options.out else { throw ValidationError("--out FILE: where to write the bundle") }
             let (from, to) = try options.bounds()
             do {
                 let bundle = try options.auditor().export(
-                    AuditReport.Query(topic: topic, id: id, fromMicros: from, toMicros: to),
+                    AuditReport.Query(topic: topic, id: try singleID(id), fromMicros: from, toMicros: to),
                     expectKeyID: options.expectKey)
                 let bytes = try bundle.encoded()
                 try Data(bytes).write(to: URL(fileURLWithPath: out))
