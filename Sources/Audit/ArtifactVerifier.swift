@@ -15,7 +15,7 @@ struct ClientKeyHistory {
     }
 
     enum Keys {
-        case keys(ClientJWKSet, metadata: [String: JSONValue])
+        case keys(ClientJWKSet, metadata: [String: JSONValue], registeredAt: UInt64)
         case none(String)
     }
 
@@ -43,7 +43,7 @@ struct ClientKeyHistory {
             return .none("client \(clientID) registered no jwks (sequence \(last.sequence))")
         }
         do {
-            return .keys(try ClientJWKSet.parse(jwks), metadata: metadata)
+            return .keys(try ClientJWKSet.parse(jwks), metadata: metadata, registeredAt: last.sequence)
         } catch {
             return .none("the jwks registered by client \(clientID) does not parse: \(error.reason)")
         }
@@ -132,7 +132,7 @@ enum ArtifactVerifier {
             return artifact
         }
         (artifact.header, artifact.payload) = decoded(jws)
-        guard case .keys(let keys, _) = history.keys(of: clientID, before: sequence) else {
+        guard case .keys(let keys, _, let registeredAt) = history.keys(of: clientID, before: sequence) else {
             if case .none(let why) = history.keys(of: clientID, before: sequence) { artifact.detail = why }
             artifact.status = .keyNotFound
             return artifact
@@ -145,7 +145,7 @@ enum ArtifactVerifier {
             if problems.isEmpty {
                 artifact.status = .verified
                 artifact.detail =
-                    "\(jws.alg) signature verifies with the key \(artifact.verifiedWithKey ?? "?") client \(clientID) had registered at sequence \(sequence); journaled facts match"
+                    "\(jws.alg) signature verifies with key \(artifact.verifiedWithKey ?? "?") of client \(clientID) as registered at sequence \(registeredAt) (in force at this event); journaled facts match"
             } else {
                 artifact.detail = "signature verifies, but " + problems.joined(separator: "; ")
             }

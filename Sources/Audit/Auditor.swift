@@ -122,6 +122,18 @@ public final class Auditor {
                 }
             }
         }
+        if query.topic == .subject || query.topic == .client {
+            // A grant's revocation by the system or an operator names only the grant: bring in the
+            // grants of the events found (within the same time bounds).
+            var grants: Set<AuditKey> = []
+            for event in events.values {
+                for key in event.auditKeys where key.topic == .grant { grants.insert(key) }
+            }
+            for key in grants.sorted() where !keys.contains(key) {
+                keys.insert(key)
+                try fetch(key)
+            }
+        }
         let selection = AuditSelection(keys: keys, fromMicros: query.fromMicros, toMicros: query.toMicros)
         let sorted = events.values.filter { selection.matches($0) }.sorted { $0.sequence < $1.sequence }
         let last = sorted.last?.sequence ?? 0

@@ -58,7 +58,7 @@ enum ReportBuilder {
                 clientID: clientID, clientName: nil, tokenEndpointAuthMethod: nil,
                 registrationEvents: registration.map { reportEvent($0, artifacts: []) }, keys: [], keysNote: nil)
             switch history.keys(of: clientID, before: lastSequence + 1) {
-            case .keys(let set, let metadata):
+            case .keys(let set, let metadata, _):
                 client.clientName = metadata["client_name"]?.stringValue
                 client.tokenEndpointAuthMethod = metadata["token_endpoint_auth_method"]?.stringValue
                 client.keys = set.keys.map { key in

@@ -104,6 +104,8 @@ struct AuditTests {
         let scanned = try audit(fixture, .client, fixture.clientID, index: nil)
         #expect(client == scanned)
         #expect(client.events.filter { $0.type == "par.pushed" }.count == 5)
+        // A revocation names only the grant; the client's audit still shows it.
+        #expect(client.events.filter { $0.type == "grant.revoked" }.count == 4)
         let middle = try #require(
             client.events.first {
                 $0.type == "par.pushed"
