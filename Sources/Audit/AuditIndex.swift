@@ -22,7 +22,7 @@ public final class AuditIndex: @unchecked Sendable {
     /// A catch-up longer than this drops the key index first and recreates it at the end (a sort is
     /// much faster than this many random B-tree inserts).
     public static let bulkRebuildRecordsMin: UInt64 = 500_000
-    static let schemaVersion = 1
+    static let schemaVersion = 2
 
     let database: DatabaseQueue
 
@@ -154,7 +154,11 @@ public final class AuditIndex: @unchecked Sendable {
                 if let event = try? EventCodec.decode(
                     record.body, sequence: record.sequence, timeMicros: record.timeMicros)
                 {
-                    keys = Set(event.auditKeys.map(\.locator)).sorted()
+                    var locators = Set(event.auditKeys.map(\.locator))
+                    if let clientID = event.registeredClientID {
+                        locators.insert(AuditKey.registrationLocator(clientID: clientID))
+                    }
+                    keys = locators.sorted()
                 }
             }
             pending.append((record, link, keys))
@@ -180,11 +184,20 @@ public final class AuditIndex: @unchecked Sendable {
     /// The sequence numbers of the events that may be about `key` (exactly, or by a locator
     /// collision), optionally within inclusive time bounds.
     public func sequences(for key: AuditKey, fromMicros: Int64? = nil, toMicros: Int64? = nil) throws -> [UInt64] {
+        try sequences(locator: key.locator, fromMicros: fromMicros, toMicros: toMicros)
+    }
+
+    /// The sequence numbers of a client's registration events (and of locator collisions).
+    public func registrationSequences(clientID: String, through sequence: UInt64) throws -> [UInt64] {
+        try sequences(locator: AuditKey.registrationLocator(clientID: clientID)).filter { $0 <= sequence }
+    }
+
+    func sequences(locator: Int64, fromMicros: Int64? = nil, toMicros: Int64? = nil) throws -> [UInt64] {
         try database.read { db in
             try Int64.fetchAll(
                 db,
                 sql: "SELECT seq FROM locator WHERE key = ? AND time >= ? AND time <= ? ORDER BY seq",
-                arguments: [key.locator, fromMicros ?? Int64.min, toMicros ?? Int64.max]
+                arguments: [locator, fromMicros ?? Int64.min, toMicros ?? Int64.max]
             ).map { UInt64($0) }
         }
     }

@@ -28,9 +28,16 @@ public struct AuditKey: Hashable, Sendable, Codable, Comparable, CustomStringCon
     /// The 63-bit locator of this key in the audit index: the first 8 bytes of
     /// SHA-256(topic ‖ 0x00 ‖ value). Collisions only cost a wasted read: every candidate event is
     /// decoded and its keys compared exactly before it is reported.
-    public var locator: Int64 {
+    public var locator: Int64 { Self.locator(topic.rawValue, value) }
+
+    /// The locator of a client's registration events (`client.registered`, `client.updated`,
+    /// `client.removed`): the key history every signature check replays, found without reading
+    /// the client's other events.
+    public static func registrationLocator(clientID: String) -> Int64 { locator("client_registration", clientID) }
+
+    static func locator(_ topic: String, _ value: String) -> Int64 {
         var hasher = SHA256()
-        hasher.update(data: Array(topic.rawValue.utf8) + [0] + Array(value.utf8))
+        hasher.update(data: Array(topic.utf8) + [0] + Array(value.utf8))
         let digest = Array(hasher.finalize())
         var value: UInt64 = 0
         for byte in digest.prefix(8) { value = value << 8 | UInt64(byte) }

@@ -139,8 +139,7 @@ public final class Auditor {
         let last = sorted.last?.sequence ?? 0
         var keyEvents: [RecordedEvent] = []
         for clientID in Self.clients(of: sorted) {
-            let key = AuditKey(.client, clientID)
-            let sequences = try index.sequences(for: key).filter { $0 <= last }
+            let sequences = try index.registrationSequences(clientID: clientID, through: last)
             for record in try reader.records(sequences: sequences) where record.kind == .event {
                 let event = try EventCodec.decode(record.body, sequence: record.sequence, timeMicros: record.timeMicros)
                 if event.isClientKeyEvent, event.registeredClientID == clientID { keyEvents.append(event) }
