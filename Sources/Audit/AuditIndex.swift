@@ -114,7 +114,7 @@ public final class AuditIndex: @unchecked Sendable {
         let bulk = total >= Self.bulkRebuildRecordsMin
         if bulk { try database.write { db in try db.execute(sql: "DROP INDEX IF EXISTS locator_key") } }
 
-        var pending: [(record: JournalRecord, link: ChainLink, keys: [Int64])] = []
+        var pending: [(sequence: UInt64, kind: RecordKind, time: Int64, link: ChainLink, keys: [Int64])] = []
         pending.reserveCapacity(Self.catchUpTransactionEventsMax)
         var done: UInt64 = 0
         func flush() throws {
@@ -125,21 +125,21 @@ public final class AuditIndex: @unchecked Sendable {
                 let key = try db.cachedStatement(sql: "INSERT OR REPLACE INTO journal_keys (seq) VALUES (?)")
                 // Another audit may have indexed part of this range meanwhile: skip what it did.
                 let indexed = try Int64.fetchOne(db, sql: "SELECT last_sequence FROM audit_state") ?? 0
-                for item in pending where Int64(item.record.sequence) > indexed {
-                    let seq = Int64(item.record.sequence)
-                    switch item.record.kind {
+                for item in pending where Int64(item.sequence) > indexed {
+                    let seq = Int64(item.sequence)
+                    switch item.kind {
                     case .event:
                         for locator in item.keys {
-                            try insert.execute(arguments: [locator, seq, item.record.timeMicros])
+                            try insert.execute(arguments: [locator, seq, item.time])
                         }
                     case .checkpoint: try checkpoint.execute(arguments: [seq])
                     case .journalKey: try key.execute(arguments: [seq])
                     }
                 }
-                if Int64(last.record.sequence) > indexed {
+                if Int64(last.sequence) > indexed {
                     try db.execute(
                         sql: "UPDATE audit_state SET last_sequence = ?, last_link = ?",
-                        arguments: [Int64(last.record.sequence), Data(last.link.bytes)])
+                        arguments: [Int64(last.sequence), Data(last.link.bytes)])
                 }
             }
             done += UInt64(pending.count)
@@ -161,7 +161,7 @@ public final class AuditIndex: @unchecked Sendable {
                     keys = locators.sorted()
                 }
             }
-            pending.append((record, link, keys))
+            pending.append((record.sequence, record.kind, record.timeMicros, link, keys))
             if pending.count >= Self.catchUpTransactionEventsMax { try flush() }
             return true
         }

@@ -1,4 +1,5 @@
 import Events
+import Foundation
 import Journal
 
 /// Why an audit could not be made.
@@ -165,62 +166,81 @@ public final class Auditor {
         var runs: [EvidenceBundle.Run] = []
     }
 
+    /// One forward walk: the events sharing a checkpoint (or the journal head).
+    struct Group {
+        var first: UInt64
+        var checkpoint: UInt64?
+        var end: UInt64
+        var members: [UInt64]
+    }
+
+    /// What one walk found.
+    struct Walk: Sendable {
+        var linkBefore: ChainLink
+        var linkAtEnd: ChainLink
+        var checkpointRecord: JournalRecord?
+        var linkBeforeCheckpoint: ChainLink?
+        var collected: [[UInt8]] = []
+        var failure: String?
+    }
+
+    /// Results of the walks, one slot per group, filled from several threads.
+    final class WalkSlots: @unchecked Sendable {
+        private let lock = NSLock()
+        private var slots: [Walk?]
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+        func set(_ index: Int, _ walk: Walk) { lock.withLock { slots[index] = walk } }
+        var all: [Walk?] { lock.withLock { slots } }
+    }
+
     /// Recomputes the chain from each sequence to the first checkpoint after it and verifies that
-    /// checkpoint. Sequences sharing a checkpoint share one forward walk.
+    /// checkpoint. Sequences sharing a checkpoint share one forward walk; the walks of different
+    /// checkpoints are independent and run in parallel (the reader only uses positioned reads).
     func proveChain(sequences: [UInt64], collect: Bool, expectKeyID: String?) throws -> ChainProof {
-        var proof = ChainProof()
+        var groups: [Group] = []
         var i = 0
         while i < sequences.count {
             let first = sequences[i]
             let checkpoint = try index.checkpoint(after: first)
-            var group: [UInt64] = []
+            var members: [UInt64] = []
             while i < sequences.count, checkpoint.map({ sequences[i] < $0 }) ?? true {
-                group.append(sequences[i])
+                members.append(sequences[i])
                 i += 1
             }
-            let end = checkpoint ?? reader.lastSequence
-            var linkBefore = ChainLink.genesis(journalID: journalID)
-            var linkAtEnd = linkBefore
-            var previous = linkBefore
-            var checkpointRecord: JournalRecord?
-            var linkBeforeCheckpoint: ChainLink?
-            var collected: [[UInt8]] = []
-            do {
-                try reader.forEachWithLink(from: first > 1 ? first - 1 : 1, through: end) { record, link in
-                    if record.sequence == first - 1 {
-                        linkBefore = link
-                        previous = link
-                        return true
-                    }
-                    if record.sequence == end, checkpoint != nil {
-                        checkpointRecord = record
-                        linkBeforeCheckpoint = previous
-                    }
-                    if collect { collected.append(chainBytes(record)) }
-                    previous = link
-                    linkAtEnd = link
-                    return true
-                }
-            } catch {
-                for s in group {
+            groups.append(
+                Group(first: first, checkpoint: checkpoint, end: checkpoint ?? reader.lastSequence, members: members))
+        }
+        let slots = WalkSlots(count: groups.count)
+        let reader = self.reader
+        let genesis = ChainLink.genesis(journalID: journalID)
+        let frozen = groups
+        DispatchQueue.concurrentPerform(iterations: frozen.count) { n in
+            slots.set(n, Self.walk(frozen[n], reader: reader, genesis: genesis, collect: collect))
+        }
+        var proof = ChainProof()
+        for (group, walk) in zip(groups, slots.all) {
+            guard let walk, walk.failure == nil else {
+                for s in group.members {
                     proof.results[s] = AuditReport.ChainResult(
-                        status: .failed, checkpointSequence: checkpoint,
-                        detail: "the journal between sequence \(first) and \(end) does not verify: \(error)")
-                }
-                continue
-            }
-            guard let checkpoint else {
-                for s in group {
-                    proof.results[s] = AuditReport.ChainResult(
-                        status: .chainedToHead, checkpointSequence: nil,
+                        status: .failed, checkpointSequence: group.checkpoint,
                         detail:
-                            "chain recomputed to the journal head (sequence \(end), link \(linkAtEnd.hex.prefix(16))…); not yet covered by a signed checkpoint"
+                            "the journal between sequence \(group.first) and \(group.end) does not verify: \(walk?.failure ?? "not read")"
                     )
                 }
                 continue
             }
-            guard let record = checkpointRecord, let before = linkBeforeCheckpoint else {
-                for s in group {
+            guard let checkpoint = group.checkpoint else {
+                for s in group.members {
+                    proof.results[s] = AuditReport.ChainResult(
+                        status: .chainedToHead, checkpointSequence: nil,
+                        detail:
+                            "chain recomputed to the journal head (sequence \(group.end), link \(walk.linkAtEnd.hex.prefix(16))…); not yet covered by a signed checkpoint"
+                    )
+                }
+                continue
+            }
+            guard let record = walk.checkpointRecord, let before = walk.linkBeforeCheckpoint else {
+                for s in group.members {
                     proof.results[s] = AuditReport.ChainResult(
                         status: .failed, checkpointSequence: checkpoint,
                         detail: "the checkpoint at sequence \(checkpoint) could not be read")
@@ -232,14 +252,43 @@ public final class Auditor {
                 record, linkBefore: before, journalID: journalID, keys: CheckpointCheck.activeKeys(keyRecords),
                 expectKeyID: expectKeyID)
             if !proof.checkpoints.contains(where: { $0.sequence == check.sequence }) { proof.checkpoints.append(check) }
-            for s in group {
+            for s in group.members {
                 proof.results[s] = CheckpointCheck.result(for: s, check)
             }
             if collect {
                 proof.runs.append(
-                    EvidenceBundle.Run(firstSequence: first, linkBefore: linkBefore.hex, records: collected))
+                    EvidenceBundle.Run(
+                        firstSequence: group.first, linkBefore: walk.linkBefore.hex, records: walk.collected))
             }
         }
         return proof
+    }
+
+    /// Reads the journal from `group.first − 1` to `group.end`, recomputing the chain (the reader
+    /// checks every batch's CRC and link on the way).
+    static func walk(_ group: Group, reader: JournalReader, genesis: ChainLink, collect: Bool) -> Walk {
+        var walk = Walk(linkBefore: genesis, linkAtEnd: genesis)
+        var previous = genesis
+        let first = group.first
+        do {
+            try reader.forEachWithLink(from: first > 1 ? first - 1 : 1, through: group.end) { record, link in
+                if record.sequence == first - 1 {
+                    walk.linkBefore = link
+                    previous = link
+                    return true
+                }
+                if record.sequence == group.end, group.checkpoint != nil {
+                    walk.checkpointRecord = record
+                    walk.linkBeforeCheckpoint = previous
+                }
+                if collect { walk.collected.append(chainBytes(record)) }
+                previous = link
+                walk.linkAtEnd = link
+                return true
+            }
+        } catch {
+            walk.failure = "\(error)"
+        }
+        return walk
     }
 }
