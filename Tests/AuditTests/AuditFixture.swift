@@ -14,6 +14,7 @@ final class AuditFixture {
     let dpopKey = P256.Signing.PrivateKey()
     let clientID = "tpp-1"
     var clientName = "Example TPP"
+    var compress = true
     private var writer: JournalWriter?
     private(set) var clock: Int64 = 1_760_000_000_000_000
 
@@ -27,8 +28,10 @@ final class AuditFixture {
     func open() throws {
         var logger = Logger(label: "audit-tests")
         logger.logLevel = .critical
+        var options = JournalOptions(durability: .none)
+        options.compress = compress
         writer = try JournalWriter.open(
-            dataDirectory: directory, options: JournalOptions(durability: .none), signer: journalSigner,
+            dataDirectory: directory, options: options, signer: journalSigner,
             logger: logger, nowMicros: clock)
     }
 

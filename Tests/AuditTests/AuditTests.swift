@@ -155,6 +155,54 @@ struct AuditTests {
         #expect(accepted.isEmpty, "altered bundles accepted at byte(s) \(accepted.prefix(20))")
     }
 
+    @Test(
+        "a record changed between an event and its checkpoint (with its batch checksum recomputed) fails the event's chain proof"
+    )
+    func tamperedChain() throws {
+        let fixture = try AuditFixture()
+        fixture.compress = false
+        try fixture.open()
+        try fixture.registerClient(key: fixture.clientKey, kid: "k1")
+        let first = try fixture.flow(1)
+        try fixture.flow(2)
+        try fixture.close()
+        let index = fixture.directory + "/audit-index.sqlite"
+        #expect(try audit(fixture, .interaction, first.requestID, index: index).summary.allVerified)
+
+        // Flow 2's PAR push: change its scope, then fix the batch's CRC32C as a forger would.
+        let segment = fixture.directory + "/journal/00000000000000000001.seg"
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: segment)))
+        let needle = Array("\"requestID\":\"req-2\"".utf8)
+        let hit = try #require(
+            (0..<(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) })
+        var frame = 128
+        while true {
+            let stored = bytes[(frame + 4)..<(frame + 8)].reversed().reduce(0) { $0 << 8 | Int($1) }
+            if hit < frame + 84 + stored { break }
+            frame += 84 + stored
+        }
+        let scope = Array("openid accounts".utf8)
+        let at = try #require(
+            (hit..<(bytes.count - scope.count)).first { bytes[$0..<($0 + scope.count)].elementsEqual(scope) })
+        bytes[at] = UInt8(ascii: "O")
+        let stored = bytes[(frame + 4)..<(frame + 8)].reversed().reduce(0) { $0 << 8 | Int($1) }
+        var crc = CRC32C()
+        bytes[32..<48].withUnsafeBytes { crc.update($0) }
+        bytes[frame..<(frame + 80)].withUnsafeBytes { crc.update($0) }
+        bytes[(frame + 84)..<(frame + 84 + stored)].withUnsafeBytes { crc.update($0) }
+        let value = crc.finalize()
+        for k in 0..<4 { bytes[frame + 80 + k] = UInt8((value >> (8 * UInt32(k))) & 0xFF) }
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+
+        // Flow 1's events are chained through flow 2's push to the checkpoint: they fail.
+        let report = try audit(fixture, .interaction, first.requestID, index: index)
+        #expect(!report.summary.allVerified)
+        #expect(report.events.allSatisfy { $0.chain.status == .failed && $0.verdict == .failed })
+        #expect(report.summary.problems.first?.contains("does not verify") == true, "\(report.summary.problems)")
+        // A full scan (no index, or an index to catch up over the damage) stops at the damage.
+        #expect(throws: JournalError.self) { try audit(fixture, .interaction, first.requestID) }
+    }
+
     @Test("export refuses events no checkpoint covers yet")
     func exportNeedsCheckpoint() throws {
         let (fixture, flows) = try Self.journal()

@@ -226,8 +226,8 @@ struct AuditCommand: AsyncParsableCommand {
             }
             if let out {
                 try Data(rendered.utf8).write(to: URL(fileURLWithPath: out))
-            } else if format != .text {
-                print(rendered)
+            } else {
+                print(rendered, terminator: rendered.hasSuffix("\n") ? "" : "\n")
             }
             print(
                 "bundle authentic: \(report.events.count) event(s) chained to \(report.checkpoints.count) signed checkpoint(s) by journal key \(keys)"
