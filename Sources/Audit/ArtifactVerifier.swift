@@ -106,7 +106,11 @@ enum ArtifactVerifier {
             }
         case .tokensIssued(let p): evidence(p.evidence, clientID: p.clientID, confirmationJKT: p.confirmation.jkt)
         case .authorizationRejected(let p): evidence(p.evidence, clientID: p.clientID ?? "", confirmationJKT: nil)
-        default: break
+        // No signed artifact in these (a new event type with one must be handled above).
+        case .signingKeyAdded, .signingKeyRetired, .clientRegistered, .clientUpdated, .clientRemoved, .userAdded,
+            .codeIssued, .grantCreated, .grantRevoked, .userAuthenticated, .authenticationFailed, .consentGiven,
+            .consentDenied, .codeReused, .tokenRevoked:
+            break
         }
         return out
     }
