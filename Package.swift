@@ -114,10 +114,21 @@ let package = Package(
             ]
         ),
 
+        // Audit and non-repudiation: timelines from the journal alone, re-verified signatures and
+        // chain proofs, reports (text, JSON, HTML), evidence bundles. Not on Server or Ledger.
+        .target(
+            name: "Audit",
+            dependencies: [
+                "Journal", "Events", "JOSE",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         .executableTarget(
             name: "strongroom",
             dependencies: [
-                "Journal", "Events", "Projection", "Ledger", "JOSE", "Server", "OAuth", "Authn",
+                "Journal", "Events", "Projection", "Ledger", "JOSE", "Server", "OAuth", "Authn", "Audit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -130,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "strongroom-bench",
             dependencies: [
-                "Journal", "Events", "Projection", "Ledger", "JOSE",
+                "Journal", "Events", "Projection", "Ledger", "JOSE", "Audit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -145,6 +156,13 @@ let package = Package(
 
         .testTarget(name: "JournalTests", dependencies: ["Journal"]),
         .testTarget(name: "EventsTests", dependencies: ["Events"]),
+        .testTarget(
+            name: "AuditTests",
+            dependencies: [
+                "Audit", "Journal", "Events", "JOSE", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "LedgerTests",
             dependencies: [

@@ -31,7 +31,7 @@ struct Strongroom: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, ClientsCommand.self, UsersCommand.self, KeysCommand.self, GrantsCommand.self,
-            JournalCommand.self, Replay.self,
+            JournalCommand.self, Replay.self, AuditCommand.self,
             DebugCommand.self,
         ])
 }

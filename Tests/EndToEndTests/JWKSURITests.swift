@@ -34,6 +34,21 @@ extension EndToEndTests {
         let firstFetch = lines.firstIndex { $0.contains("\"client.jwks_fetched\"") && $0.contains(clientID) }
         let firstPush = lines.firstIndex { $0.contains("\"par.pushed\"") && $0.contains(clientID) }
         if let firstFetch, let firstPush { #expect(firstFetch < firstPush, "the key set must be journaled first") }
+
+        // The audit re-verifies every assertion against the key set fetched at that time: the
+        // accepted ones (old key before the rotation, new key after) verify; none lacks its key.
+        let audit = try Strongroom.run(["audit", "client", clientID, "--data-dir", data, "--format", "json"])
+        let report =
+            try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [String: Any] ?? [:]
+        let events = report["events"] as? [[String: Any]] ?? []
+        let pushedAssertions = events.filter { $0["type"] as? String == "par.pushed" }
+            .flatMap { $0["artifacts"] as? [[String: Any]] ?? [] }
+            .filter { $0["kind"] as? String == "client_assertion" }
+        #expect(pushedAssertions.count == 3, "three accepted pushes: \(audit.stdout.prefix(2000))")
+        #expect(
+            pushedAssertions.allSatisfy { $0["status"] as? String == "verified" },
+            "\(pushedAssertions.map { "\($0["status"] ?? "?"): \($0["detail"] ?? "")" })")
+        #expect(events.filter { $0["type"] as? String == "client.jwks_fetched" }.count == 2)
         try Self.checkReplayEquivalence(data: data, scratch: scratch, journal: try JournalContents.read(data))
     }
 }

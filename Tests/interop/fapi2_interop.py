@@ -319,6 +319,8 @@ def flow(args):
     azr = client.authorization_request(scope="openid accounts")
     par = client.pushed_authorization_request(azr)
     facts["request_uri_prefix"] = par.request_uri.split(":")[0:5]
+    # The interaction id the journal uses: the request_uri's selector (for `strongroom audit`).
+    facts["interaction_id"] = par.request_uri[len("urn:ietf:params:oauth:request_uri:"):].split(".")[0]
     browser = requests.Session()
     browser.trust_env = False
     browser.verify = args.ca

@@ -24,5 +24,5 @@ struct StrongroomBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strongroom-bench",
         abstract: "Strongroom benchmarks (build with -c release).",
-        subcommands: [JournalBench.self, ReplayBench.self, MicroBench.self, FlowsBench.self])
+        subcommands: [JournalBench.self, ReplayBench.self, MicroBench.self, FlowsBench.self, AuditBench.self])
 }
