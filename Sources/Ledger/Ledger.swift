@@ -30,6 +30,10 @@ public final class Ledger: @unchecked Sendable {
         public var journal = JournalOptions()
         /// Write a signed checkpoint at least this often while events arrive.
         public var checkpointIntervalMicros: Int64 = 60_000_000
+        /// …and at least every this many records, whatever the rate: proving an event means
+        /// recomputing the chain from it to the next checkpoint (`strongroom audit`, evidence
+        /// bundles), so this bounds that work and a bundle's size.
+        public var checkpointRecordsMax: UInt64 = Ledger.checkpointRecordsDefault
         /// Commands that may wait; beyond this `execute` throws `LedgerError.overloaded`.
         public var queueCapacity = 16_384
         /// Most commands decided into one batch.
@@ -181,6 +185,9 @@ public final class Ledger: @unchecked Sendable {
         try await execute(CheckpointBarrier())
         return durableSequence
     }
+
+    /// The default of ``Configuration/checkpointRecordsMax``.
+    public static let checkpointRecordsDefault: UInt64 = 16_384
 
     private func requestCheckpoint() {
         queueCondition.lock()
@@ -357,7 +364,8 @@ public final class Ledger: @unchecked Sendable {
                         }
                     }
                 }
-                if forceCheckpoint || now - journal.lastCheckpointTimeMicros >= configuration.checkpointIntervalMicros,
+                if forceCheckpoint || now - journal.lastCheckpointTimeMicros >= configuration.checkpointIntervalMicros
+                    || journal.lastSequence - journal.lastCheckpointSequence >= configuration.checkpointRecordsMax,
                     let batch = try journal.appendCheckpoint(nowMicros: now)
                 {
                     item.segments.append(batch.segment)

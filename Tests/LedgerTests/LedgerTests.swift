@@ -69,6 +69,45 @@ struct LedgerTests {
         lock.release()
     }
 
+    @Test(
+        "checkpoints come at least every checkpointRecordsMax records, whatever the time; checkpointNow writes one and answers once it is durable"
+    )
+    func checkpointByCount() async throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let signer = P256CheckpointSigner(privateKey: .init())
+        let lock = try DataDirectoryLock.acquire(dataDirectory: dir.path)
+        var config = Ledger.Configuration(dataDirectory: dir.path)
+        config.checkpointIntervalMicros = 1_000_000_000  // time alone would never checkpoint here
+        config.checkpointRecordsMax = 10
+        let ledger = try Ledger.open(configuration: config, signer: signer, logger: logger)
+        for i in 0..<45 {
+            try await ledger.execute(
+                RegisterClient(clientID: "tpp-\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
+        }
+        let durable = try await ledger.checkpointNow()
+        #expect(durable == ledger.durableSequence)
+        ledger.close()
+        lock.release()
+        let report = try JournalVerifier.verify(dataDirectory: dir.path)
+        // 45 events (+ the journal key record): one checkpoint per 10 records at least, one forced,
+        // and the final one at close (none when nothing came after the forced one).
+        #expect(report.checkpoints >= 5, "\(report.summary)")
+        #expect(report.lastCheckpointSequence == report.lastSequence)
+        var gap: UInt64 = 0
+        var sinceLast: UInt64 = 0
+        try JournalReader(dataDirectory: dir.path).forEach(from: 1) { record in
+            if record.kind == .checkpoint {
+                gap = max(gap, sinceLast)
+                sinceLast = 0
+            } else {
+                sinceLast += 1
+            }
+            return true
+        }
+        #expect(gap <= 10 + 1, "records between checkpoints: \(gap)")
+    }
+
     @Test("concurrent commands are all durable and projected; the same decisions survive a restart")
     func concurrentAndRestart() async throws {
         let dir = TempDir()

@@ -5,12 +5,13 @@ import Events
 import Foundation
 import JOSE
 import Journal
+import Ledger
 import Logging
 
 /// `strongroom-bench audit`: writes a journal of N realistic protocol events — many interleaved
 /// interactions (PAR with a signed client assertion and a DPoP proof, login, consent, grant, code,
-/// token with evidence, some refreshes and revocations), checkpointed every 60 s of simulated time
-/// at `--rate` events per second — then builds the audit index and times `audit interaction` for
+/// token with evidence, some refreshes and revocations), checkpointed like the Ledger does (every
+/// 60 s of simulated time at `--rate` events per second, and at least every 16,384 records) — then builds the audit index and times `audit interaction` for
 /// the first, middle and last interaction and random ones.
 struct AuditBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,8 +20,11 @@ struct AuditBench: AsyncParsableCommand {
 
     @Option(help: "Data directory (created; an existing journal there is reused, not rewritten).") var dataDir: String
     @Option(help: "Events to write.") var events: Int = 5_000_000
-    @Option(help: "Simulated event rate (events per second of journal time); checkpoints every 60 s of it.")
-    var rate: Int = 500
+    @Option(
+        help:
+            "Simulated event rate (events per second of journal time; 4,000 ≈ a server at ~900 flows/s); checkpoints every 60 s of it and every 16,384 records."
+    )
+    var rate: Int = 4_000
     @Option(help: "Interactions in flight at once (interleaved in the journal).") var inFlight: Int = 64
     @Option(help: "Random interactions to audit, besides the first, middle and last.") var queries: Int = 20
     @Option(help: "Clients registered.") var clients: Int = 50
@@ -105,7 +109,10 @@ struct AuditBench: AsyncParsableCommand {
             if pending.count >= 48 {
                 _ = try journal.append(pending)
                 pending.removeAll(keepingCapacity: true)
-                if clock - lastCheckpoint >= 60_000_000 {
+                // The Ledger's rule: every 60 s, and at least every 16,384 records.
+                if clock - lastCheckpoint >= 60_000_000
+                    || journal.lastSequence - journal.lastCheckpointSequence >= Ledger.checkpointRecordsDefault
+                {
                     _ = try journal.appendCheckpoint(nowMicros: clock)
                     lastCheckpoint = clock
                     written.checkpoints += 1
