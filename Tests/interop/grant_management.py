@@ -328,7 +328,7 @@ def account(args):
     """/account/grants in headless chromium without JavaScript."""
     from selenium.webdriver.common.by import By
 
-    from browser import headless_browser
+    from browser import headless_browser, wait_for, wait_until
     session = session_for(args)
     name = 'Budget <App> & "Co"'
     client, client_id = dpop_client(args, session, name)
@@ -349,15 +349,15 @@ def account(args):
     driver = headless_browser(javascript=False)
     try:
         driver.get(page_url)
-        driver.find_element(By.NAME, "username").send_keys(username)
+        wait_for(driver, By.NAME, "username").send_keys(username)
         driver.find_element(By.NAME, "password").send_keys(password)
         driver.find_element(By.CSS_SELECTOR, "button[value=login]").click()
         # The one-time password of the next time step: the browser login above used the current one,
         # and a step is never accepted twice.
         import time
-        driver.find_element(By.NAME, "otp").send_keys(totp(secret, at=time.time() + 30))
+        wait_for(driver, By.NAME, "otp").send_keys(totp(secret, at=time.time() + 30))
         driver.find_element(By.CSS_SELECTOR, "button[value=verify]").click()
-        row = driver.find_element(By.CSS_SELECTOR, f'tr[data-grant-id="{grant_id}"]')
+        row = wait_for(driver, By.CSS_SELECTOR, f'tr[data-grant-id="{grant_id}"]')
         if name not in row.find_element(By.CSS_SELECTOR, "td.client").text:
             fail(f"the account page does not show the client's name as text: {row.text}")
         if client_id not in row.text or "payments" not in row.find_element(By.CSS_SELECTOR, "td.scopes").text:
@@ -375,7 +375,13 @@ def account(args):
         if refused.status_code != 400 or client.introspect_token(token.access_token).get("active") is not True:
             fail(f"a revocation without the CSRF token should be refused: {refused.status_code}")
         row.find_element(By.CSS_SELECTOR, "button[value=revoke]").click()
-        row = driver.find_element(By.CSS_SELECTOR, f'tr[data-grant-id="{grant_id}"]')
+
+        def revoked_row(d):
+            candidate = d.find_element(By.CSS_SELECTOR, f'tr[data-grant-id="{grant_id}"]')
+            text = candidate.find_element(By.CSS_SELECTOR, "td.status").text
+            return candidate if text.startswith("revoked") else None
+
+        row = wait_until(driver, revoked_row, "the revoked status after the revoke form")
         status = row.find_element(By.CSS_SELECTOR, "td.status").text
         if not status.startswith("revoked") or "by you" not in status:
             fail(f"after revoking, the grant should show as revoked by the user: {status}")
@@ -383,6 +389,8 @@ def account(args):
             fail("a revoked grant still has a revoke button")
         if "/account/grants" not in driver.current_url:
             fail(f"the revocation should come back to the list, not {driver.current_url}")
+    except AssertionError as error:
+        fail(str(error))
     finally:
         driver.quit()
     if client.introspect_token(token.access_token).get("active") is not False:
