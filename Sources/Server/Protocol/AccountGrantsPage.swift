@@ -155,13 +155,7 @@ struct AccountGrantsPage: Sendable {
         var headers = AuthorizationEndpoint.pageHeaders
         headers[.location] = path
         var response = Response(status: .seeOther, headers: headers)
-        response.headers.append(
-            HTTPField(
-                name: .setCookie,
-                value: BrowserSecurity.setCookie(
-                    BrowserSecurity.sessionCookie, token.value, maxAgeSeconds: env.lifetimes.sessionSeconds)))
-        response.headers.append(
-            HTTPField(name: .setCookie, value: BrowserSecurity.clearCookie(BrowserSecurity.loginCookie)))
+        BrowserSecurity.startSession(&response, sessionToken: token.value, maxAgeSeconds: env.lifetimes.sessionSeconds)
         return response
     }
 

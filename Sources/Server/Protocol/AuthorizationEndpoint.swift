@@ -371,13 +371,7 @@ struct AuthorizationEndpoint: Sendable {
             sessionID: token.selector, sessionHash: token.secretHash, subject: subject, acr: acr, amr: amr,
             authTimeMicros: now, expiresMicros: expires)
         var response = try await afterLogin(pending, session: session, request: request, interaction: interaction)
-        response.headers.append(
-            HTTPField(
-                name: .setCookie,
-                value: BrowserSecurity.setCookie(
-                    BrowserSecurity.sessionCookie, token.value, maxAgeSeconds: env.lifetimes.sessionSeconds)))
-        response.headers.append(
-            HTTPField(name: .setCookie, value: BrowserSecurity.clearCookie(BrowserSecurity.loginCookie)))
+        BrowserSecurity.startSession(&response, sessionToken: token.value, maxAgeSeconds: env.lifetimes.sessionSeconds)
         return response
     }
 

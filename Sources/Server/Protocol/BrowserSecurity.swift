@@ -82,6 +82,13 @@ struct BrowserSecurity: Sendable {
         "\(name)=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0"
     }
 
+    /// A login finished: sets the SSO session cookie and clears the pending-login cookie.
+    static func startSession(_ response: inout Response, sessionToken: String, maxAgeSeconds: Int64) {
+        response.headers.append(
+            HTTPField(name: .setCookie, value: setCookie(sessionCookie, sessionToken, maxAgeSeconds: maxAgeSeconds)))
+        response.headers.append(HTTPField(name: .setCookie, value: clearCookie(loginCookie)))
+    }
+
     /// The value of cookie `name` in the request, if any.
     static func cookie(_ name: String, in request: Request) -> String? {
         for header in request.headers[values: .cookie] {
