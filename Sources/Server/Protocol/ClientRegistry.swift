@@ -105,8 +105,14 @@ public final class ClientRegistry: Sendable {
             text = try await fetcher.fetch(uri)
             let digest = ClientJWKSFetcher.digest(text)
             if recordedDigests.withLock({ $0[clientID] }) != digest {
-                try await ledger.execute(
-                    RecordClientJWKS(ClientJWKSFetched(clientID: clientID, jwksURI: uri, jwks: text, digest: digest)))
+                do {
+                    try await ledger.execute(
+                        RecordClientJWKS(
+                            ClientJWKSFetched(clientID: clientID, jwksURI: uri, jwks: text, digest: digest)))
+                } catch is LedgerRejection {
+                    // Removed while its keys were being fetched.
+                    throw OAuthError(.invalidClient, "client \(clientID) is not registered or was removed")
+                }
                 recordedDigests.withLock { $0[clientID] = digest }
             }
             fetchedAt = nowMicros
