@@ -42,11 +42,14 @@ let package = Package(
         // Event envelope, event payload types, their (fast, JSON) codec.
         .target(name: "Events"),
 
+        // Process-wide SQLite settings, applied before SQLite's first use (sqlite3_config is variadic).
+        .target(name: "CSQLiteConfig", linkerSettings: [.linkedLibrary("sqlite3")]),
+
         // SQLite projection (GRDB): schema, apply(event), queries, replay target.
         .target(
             name: "Projection",
             dependencies: [
-                "Events", "Journal",
+                "Events", "Journal", "CSQLiteConfig",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

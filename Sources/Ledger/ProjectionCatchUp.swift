@@ -31,6 +31,7 @@ enum ProjectionCatchUp {
             logger.warning("rebuilding the projection from the journal", metadata: ["reason": "\(mismatch)"])
             try store.checkpointAndClose()
             try ProjectionStore.remove(path: path)
+            try ProjectionRebuilder.rebuild(reader: reader, into: path)
             store = try ProjectionStore.open(path: path)
         }
         let before = try store.state().lastSequence

@@ -8,7 +8,7 @@ import Journal
 /// and bound through the SQLite C API. Used only inside the serialized writer (`pool.write`).
 final class Applier: @unchecked Sendable {
     private let connection: OpaquePointer
-    private var statements: [Statement: SQLiteWriteStatement] = [:]
+    private var statements = [SQLiteWriteStatement?](repeating: nil, count: Statement.allCases.count)
     private let streams: StreamIndexWriter
 
     init(connection: OpaquePointer) {
@@ -22,51 +22,65 @@ final class Applier: @unchecked Sendable {
     /// Forgets rows collected by a transaction that failed (call before each transaction).
     func begin() { streams.discard() }
 
-    /// Every statement the projection runs, by name.
-    enum Statement: String {
-        case insertCheckpoint =
-            "INSERT INTO checkpoints (sequence, covered_sequence, chain_head, key_id, time_micros) VALUES (?, ?, ?, ?, ?)"
-        case activateJournalKey =
-            "INSERT OR REPLACE INTO journal_keys (key_id, public_key_hex, status, announced_sequence, retired_sequence) VALUES (?, ?, 'active', ?, NULL)"
-        case retireJournalKey = "UPDATE journal_keys SET status = 'retired', retired_sequence = ? WHERE key_id = ?"
-        case insertSigningKey =
-            "INSERT OR REPLACE INTO signing_keys (kid, algorithm, public_jwk, status, added_micros) VALUES (?, ?, ?, ?, ?)"
-        case retireSigningKey =
-            "UPDATE signing_keys SET status = 'retired', retired_micros = ?, publish_until_micros = ?, retire_reason = ? WHERE kid = ?"
-        case insertClient =
-            "INSERT INTO clients (client_id, metadata, status, registered_via, registered_micros, updated_micros) VALUES (?, ?, 'active', ?, ?, ?)"
-        case updateClient = "UPDATE clients SET metadata = ?, updated_micros = ? WHERE client_id = ?"
-        case removeClient =
-            "UPDATE clients SET status = 'removed', removed_reason = ?, updated_micros = ? WHERE client_id = ?"
-        case insertUser =
-            "INSERT INTO users (subject, username, password_hash, sealed_totp_seed, claims, added_micros) VALUES (?, ?, ?, ?, ?, ?)"
-        case insertPAR =
-            "INSERT INTO par_requests (request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt, pushed_sequence, response_type, code_challenge, code_challenge_method, state, nonce, acr_values, essential_acr, prompt, max_age, authorization_details, grant_management_action, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        case usePAR = "UPDATE par_requests SET used_sequence = ? WHERE request_id = ? AND used_sequence IS NULL"
-        case insertCode =
-            "INSERT INTO authorization_codes (code_id, code_hash, client_id, subject, grant_id, expires_micros, issued_sequence, scope, redirect_uri, dpop_jkt, code_challenge, nonce, auth_time_micros, acr, amr, request_id, session_id, grant_management_action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        case insertSession =
-            "INSERT INTO sessions (session_id, session_hash, subject, acr, amr, auth_time_micros, expires_micros, started_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        case revokeToken = "UPDATE tokens SET status = 'revoked' WHERE token_id = ?"
-        case insertGrant =
-            "INSERT INTO grants (grant_id, client_id, subject, scopes, authorization_details, status, created_micros, last_used_micros, updated_micros, updated_by) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)"
-        case updateGrant =
-            "UPDATE grants SET scopes = ?, updated_micros = ?, updated_by = ? WHERE grant_id = ?"
-        case revokeEarlierRefreshTokens =
-            "UPDATE tokens SET status = 'revoked' WHERE grant_id = ? AND kind = 'refresh' AND issued_sequence < ?"
-        case insertToken =
-            "INSERT INTO tokens (token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence, issued_micros) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)"
-        case redeemCode = "UPDATE authorization_codes SET redeemed_sequence = ? WHERE code_id = ?"
-        case useGrant = "UPDATE grants SET last_used_micros = ? WHERE grant_id = ?"
-        case revokeGrant =
-            "UPDATE grants SET status = 'revoked', revoked_micros = ?, revoked_by = ?, revoke_reason = ? WHERE grant_id = ?"
-        case revokeGrantTokens = "UPDATE tokens SET status = 'revoked' WHERE grant_id = ?"
+    /// Every statement the projection runs, by name (an `Int` enum: looked up per row, so no string hashing).
+    enum Statement: Int, CaseIterable {
+        case insertCheckpoint, activateJournalKey, retireJournalKey, insertSigningKey, retireSigningKey, insertClient,
+            updateClient, removeClient, insertUser, insertPAR, usePAR, insertCode, insertSession, revokeToken,
+            insertGrant, updateGrant, revokeEarlierRefreshTokens, insertToken, redeemCode, revokeGrant,
+            revokeGrantTokens
+
+        var sql: String {
+            switch self {
+            case .insertCheckpoint:
+                "INSERT INTO checkpoints (sequence, covered_sequence, chain_head, key_id, time_micros) VALUES (?, ?, ?, ?, ?)"
+            case .activateJournalKey:
+                "INSERT OR REPLACE INTO journal_keys (key_id, public_key_hex, status, announced_sequence, retired_sequence) VALUES (?, ?, 'active', ?, NULL)"
+            case .retireJournalKey:
+                "UPDATE journal_keys SET status = 'retired', retired_sequence = ? WHERE key_id = ?"
+            case .insertSigningKey:
+                "INSERT OR REPLACE INTO signing_keys (kid, algorithm, public_jwk, status, added_micros) VALUES (?, ?, ?, ?, ?)"
+            case .retireSigningKey:
+                "UPDATE signing_keys SET status = 'retired', retired_micros = ?, publish_until_micros = ?, retire_reason = ? WHERE kid = ?"
+            case .insertClient:
+                "INSERT INTO clients (client_id, metadata, status, registered_via, registered_micros, updated_micros) VALUES (?, ?, 'active', ?, ?, ?)"
+            case .updateClient:
+                "UPDATE clients SET metadata = ?, updated_micros = ? WHERE client_id = ?"
+            case .removeClient:
+                "UPDATE clients SET status = 'removed', removed_reason = ?, updated_micros = ? WHERE client_id = ?"
+            case .insertUser:
+                "INSERT INTO users (subject, username, password_hash, sealed_totp_seed, claims, added_micros) VALUES (?, ?, ?, ?, ?, ?)"
+            case .insertPAR:
+                "INSERT INTO par_requests (request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt, pushed_sequence, response_type, code_challenge, code_challenge_method, state, nonce, acr_values, essential_acr, prompt, max_age, authorization_details, grant_management_action, grant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            case .usePAR:
+                "UPDATE par_requests SET used_sequence = ? WHERE request_id = ? AND used_sequence IS NULL"
+            case .insertCode:
+                "INSERT INTO authorization_codes (code_id, code_hash, client_id, subject, grant_id, expires_micros, issued_sequence, scope, redirect_uri, dpop_jkt, code_challenge, nonce, auth_time_micros, acr, amr, request_id, session_id, grant_management_action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            case .insertSession:
+                "INSERT INTO sessions (session_id, session_hash, subject, acr, amr, auth_time_micros, expires_micros, started_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            case .revokeToken:
+                "UPDATE tokens SET status = 'revoked' WHERE token_id = ?"
+            case .insertGrant:
+                "INSERT INTO grants (grant_id, client_id, subject, scopes, authorization_details, status, created_micros, last_used_micros, updated_micros, updated_by) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)"
+            case .updateGrant:
+                "UPDATE grants SET scopes = ?, updated_micros = ?, updated_by = ? WHERE grant_id = ?"
+            case .revokeEarlierRefreshTokens:
+                "UPDATE tokens SET status = 'revoked' WHERE grant_id = ? AND kind = 'refresh' AND issued_sequence < ?"
+            case .insertToken:
+                "INSERT INTO tokens (token_id, token_hash, kind, grant_id, client_id, subject, scope, token_type, cnf_jkt, cnf_x5t_s256, expires_micros, status, issued_sequence, issued_micros) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)"
+            case .redeemCode:
+                "UPDATE authorization_codes SET redeemed_sequence = ? WHERE code_id = ?"
+            case .revokeGrant:
+                "UPDATE grants SET status = 'revoked', revoked_micros = ?, revoked_by = ?, revoke_reason = ? WHERE grant_id = ?"
+            case .revokeGrantTokens:
+                "UPDATE tokens SET status = 'revoked' WHERE grant_id = ?"
+            }
+        }
     }
 
     private func statement(_ s: Statement) throws -> SQLiteWriteStatement {
-        if let prepared = statements[s] { return prepared }
-        let prepared = try SQLiteWriteStatement(connection: connection, sql: s.rawValue)
-        statements[s] = prepared
+        if let prepared = statements[s.rawValue] { return prepared }
+        let prepared = try SQLiteWriteStatement(connection: connection, sql: s.sql)
+        statements[s.rawValue] = prepared
         return prepared
     }
 
@@ -240,10 +254,7 @@ final class Applier: @unchecked Sendable {
                 s.bind(code)
                 try s.run()
             }
-            let s = try statement(.useGrant)
-            s.bind(time)
-            s.bind(e.grantID)
-            try s.run()
+        // The grant's "last used" is derived from its newest token (`Lookups.grantColumns`).
         case .grantRevoked(let e):
             let s = try statement(.revokeGrant)
             s.bind(time)

@@ -188,9 +188,12 @@ extension ProjectionStore {
     }
 
     /// The columns `grantRow` reads, in its order.
+    /// "Last used" is when its newest token was issued (its creation time before any).
     static let grantColumns = """
         grant_id, client_id, subject, scopes, status, created_micros, updated_micros, updated_by,
-        last_used_micros, revoked_micros, revoked_by, revoke_reason
+        COALESCE((SELECT t.issued_micros FROM tokens t WHERE t.grant_id = grants.grant_id
+                  ORDER BY t.issued_sequence DESC LIMIT 1), last_used_micros),
+        revoked_micros, revoked_by, revoke_reason
         """
 
     public func grant(_ grantID: String) throws -> GrantRow? {

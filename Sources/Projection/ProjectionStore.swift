@@ -95,7 +95,16 @@ public final class ProjectionStore: Sendable {
         self.points = PointReader(path: path)
     }
 
-    public static func open(path: String) throws -> ProjectionStore {
+    /// Opens (creating and migrating when needed) the projection at `path`.
+    ///
+    /// `bulkLoad` is for a projection being built from nothing into a file that nothing else uses
+    /// (`ProjectionRebuilder.rebuild`): no rollback journal and no syncs (`journal_mode = OFF`,
+    /// `synchronous = OFF`), so every page is written once instead of to the WAL and then again at
+    /// its checkpoint. A failed or interrupted bulk load leaves a file that must be discarded — which
+    /// the rebuild does, since it only swaps in a finished one. Close the store with
+    /// `checkpointAndClose()`; the next ordinary `open` puts the file back in WAL mode.
+    public static func open(path: String, bulkLoad: Bool = false) throws -> ProjectionStore {
+        SQLiteSetup.configure()
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             // The journal is the durable copy: no fsync per transaction (WAL + NORMAL syncs only at
@@ -114,6 +123,16 @@ public final class ProjectionStore: Sendable {
             _ = try Row.fetchOne(db, sql: "PRAGMA wal_autocheckpoint = \(ProjectionStore.walCheckpointPages)")
         }
         try Schema.migrator().migrate(pool)
+        if bulkLoad {
+            try pool.writeWithoutTransaction { db in
+                let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = OFF")
+                guard mode?.lowercased() == "off" else {
+                    throw ProjectionError.sqlite(
+                        code: 0, message: "journal_mode is \(mode ?? "?")", sql: "PRAGMA journal_mode = OFF")
+                }
+                try db.execute(sql: "PRAGMA synchronous = OFF")
+            }
+        }
         return ProjectionStore(path: path, pool: pool)
     }
 
@@ -124,7 +143,8 @@ public final class ProjectionStore: Sendable {
     static func readState(_ db: Database) throws -> ProjectionState {
         guard
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT last_sequence, chain_head, last_time_micros FROM projection_state WHERE id = 1"))
+                db.cachedStatement(
+                    sql: "SELECT last_sequence, chain_head, last_time_micros FROM projection_state WHERE id = 1"))
         else { return ProjectionState(lastSequence: 0, chainHead: nil, lastTimeMicros: 0) }
         let head: String = row[1]
         return ProjectionState(
@@ -188,7 +208,10 @@ public final class ProjectionStore: Sendable {
 extension ProjectionStore {
     /// Folds the WAL into the database file and closes every connection. The store is unusable after.
     public func checkpointAndClose() throws {
-        try pool.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try pool.writeWithoutTransaction { db in
+            _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            applierSlot.release()  // its prepared statements would keep the connection from closing
+        }
         try pool.close()
     }
 
@@ -219,6 +242,12 @@ extension ProjectionStore {
 final class ApplierSlot: @unchecked Sendable {
     private var connection: OpaquePointer?
     private var cached: Applier?
+
+    /// Drops the applier (finalizing its statements).
+    func release() {
+        cached = nil
+        connection = nil
+    }
 
     func applier(for connection: OpaquePointer) -> Applier {
         if let cached, self.connection == connection { return cached }

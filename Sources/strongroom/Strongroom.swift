@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
+import Projection
 
 /// The process entry point. `serve` first makes NIO's event loops Swift Concurrency's global
 /// executor, so that a request's async handler runs on the event loop threads instead of hopping
@@ -11,6 +12,7 @@ import NIOPosix
 @main
 enum StrongroomMain {
     static func main() async {
+        SQLiteSetup.configure()  // before anything opens a database
         if CommandLine.arguments.dropFirst().first == "serve",
             ProcessInfo.processInfo.environment["STRONGROOM_NIO_EXECUTOR"] != "0"
         {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
+import Projection
 
 /// The entry point. `flows` runs its virtual users' tasks on NIO's event loops (the HTTP client's
 /// threads) like `strongroom serve` does, instead of hopping to a separate pool;
@@ -9,6 +10,7 @@ import NIOPosix
 @main
 enum StrongroomBenchMain {
     static func main() async {
+        SQLiteSetup.configure()  // before anything opens a database
         if CommandLine.arguments.dropFirst().first == "flows",
             ProcessInfo.processInfo.environment["STRONGROOM_NIO_EXECUTOR"] != "0"
         {
