@@ -134,6 +134,9 @@ struct FlowVirtualUser: Sendable {
     let assertionHead: String
     var sessionCookie: String?
     var rng: FastRandom
+    /// The measured flows' own keep-alive connection (`--http-client raw`); nil: the shared `http` client.
+    var connection: BenchConnection?
+    var connector: BenchConnector?
 
     init(
         http: HTTPClient, endpoints: FlowEndpoints, client: BenchClientFile, assertionKey: P256.Signing.PrivateKey,
@@ -177,6 +180,10 @@ struct FlowVirtualUser: Sendable {
     func send(
         _ method: HTTPMethod, _ url: String, form: [(String, String)]? = nil, headers: [(String, String)] = []
     ) async throws -> FlowResponse {
+        if let connection, let connector {
+            return try await connection.send(
+                method, target: connector.target(url), headers: headers, body: form.map(FormEncoding.body))
+        }
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }

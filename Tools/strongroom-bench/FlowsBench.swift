@@ -58,6 +58,13 @@ struct FlowsBench: AsyncParsableCommand {
     )
     var serveArguments: [String] = []
     @Flag(help: "Send a DPoP proof at PAR too (binds the code to the DPoP key, dpop_jkt).") var parDpop = false
+    @Option(
+        help: """
+            HTTP client of the measured flows: raw (one HTTPS keep-alive connection per virtual user, requests \
+            written and responses parsed directly: the least CPU taken from the server) or ahc (AsyncHTTPClient, \
+            as the logins use).
+            """)
+    var httpClient: String = "raw"
 
     func validate() throws {
         if issuer != nil || client != nil {
@@ -274,9 +281,19 @@ struct FlowsBench: AsyncParsableCommand {
             users += loggedIn
             next += batch
         }
+        switch httpClient {
+        case "raw":
+            let connector = try BenchConnector(issuer: issuer, caPath: clientFile.ca)
+            for i in users.indices {
+                users[i].connector = connector
+                users[i].connection = try await connector.connect()
+            }
+        case "ahc": break
+        default: throw FlowBenchError("--http-client is raw or ahc, not \(httpClient)")
+        }
         let setupSeconds = Self.seconds(ContinuousClock.now - setupStart)
         print(
-            "flows.setup issuer=\(issuer) client_id=\(clientFile.clientID) virtual_users=\(users.count) login_s=\(String(format: "%.1f", setupSeconds)) warmup_s=\(warmup) duration_s=\(duration) dpop_at_par=\(dpopAtPAR) server=\(server == nil ? "external" : "self-started") serve_args=\(serveArguments.isEmpty ? "none" : serveArguments.joined(separator: ","))"
+            "flows.setup issuer=\(issuer) client_id=\(clientFile.clientID) virtual_users=\(users.count) http_client=\(httpClient) login_s=\(String(format: "%.1f", setupSeconds)) warmup_s=\(warmup) duration_s=\(duration) dpop_at_par=\(dpopAtPAR) server=\(server == nil ? "external" : "self-started") serve_args=\(serveArguments.isEmpty ? "none" : serveArguments.joined(separator: ","))"
         )
 
         let pid = server?.pid ?? serverPid
@@ -315,6 +332,7 @@ struct FlowsBench: AsyncParsableCommand {
             for try await worker in group { if let worker { merged.merge(worker) } }
             return merged
         }
+        for user in users { await user.connection?.close() }
         // Summary lines first; then one line per endpoint, the server's peak RSS, and last the flows.
         let flows = statistics.flows
         var lines = ""
@@ -383,6 +401,10 @@ struct FlowsBench: AsyncParsableCommand {
                 if measuring { statistics.errors[step.rawValue] += 1 }
                 failures.report(step, "\(error)")
                 try? await Task.sleep(for: .milliseconds(10))  // transport trouble: do not spin
+                if let connector = user.connector {  // its own connection may be gone: open a new one
+                    await user.connection?.close()
+                    user.connection = try? await connector.connect()
+                }
             }
         }
         return statistics
