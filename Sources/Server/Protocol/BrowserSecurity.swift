@@ -91,10 +91,28 @@ struct BrowserSecurity: Sendable {
 
     /// The value of cookie `name` in the request, if any.
     static func cookie(_ name: String, in request: Request) -> String? {
+        // On the UTF-8 view: Foundation's `trimmingCharacters` measured ~1 % of the server per request.
+        let wanted = Array(name.utf8)
         for header in request.headers[values: .cookie] {
-            for part in header.split(separator: ";") {
-                let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-                if pair.count == 2, pair[0] == name { return String(pair[1]) }
+            let bytes = Array(header.utf8)
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: ";") { end += 1 }
+                var from = start
+                while from < end && (bytes[from] == UInt8(ascii: " ") || bytes[from] == UInt8(ascii: "\t")) {
+                    from += 1
+                }
+                var to = end
+                while to > from && (bytes[to - 1] == UInt8(ascii: " ") || bytes[to - 1] == UInt8(ascii: "\t")) {
+                    to -= 1
+                }
+                if let equals = bytes[from..<to].firstIndex(of: UInt8(ascii: "=")), equals - from == wanted.count, equals + 1 < to,
+                    bytes[from..<equals].elementsEqual(wanted)
+                {
+                    return String(decoding: bytes[(equals + 1)..<to], as: UTF8.self)
+                }
+                start = end + 1
             }
         }
         return nil
