@@ -122,7 +122,7 @@ public struct DPoPProofValidator: Sendable {
                 throw invalidTokenWithoutProof()
             }
         }
-        guard headerValues.count == 1, !first.contains(",") else {
+        guard headerValues.count == 1, !first.utf8.contains(UInt8(ascii: ",")) else {
             throw invalidProof("more than one DPoP header was sent; send exactly one DPoP proof")
         }
         guard first.utf8.count <= Self.proofLengthBytesMax else {

@@ -417,7 +417,7 @@ struct AuthorizationEndpoint: Sendable {
             if let value = parameters[key] ?? nil { query.append("\(key)=\(FormParameters.encode(value))") }
         }
         query.append("iss=\(FormParameters.encode(env.issuer))")
-        let separator = uri.contains("?") ? "&" : "?"
+        let separator = uri.utf8.contains(UInt8(ascii: "?")) ? "&" : "?"
         var headers = Self.pageHeaders
         headers[.location] = uri + separator + query.joined(separator: "&")
         return Response(status: .seeOther, headers: headers)

@@ -225,7 +225,11 @@ struct TokenEndpoint: Sendable {
     }
 
     func respond(_ body: TokenResponse) throws -> Response {
-        try JSONResponse.make(body, headers: [.cacheControl: "no-store", .init("Pragma")!: "no-cache"])
+        // The JOSE writer (sorted members, `/` unescaped: what `JSONResponse` writes) instead of
+        // Foundation's JSONEncoder, which measured ~1.5 % of the server's CPU for this one body.
+        JSONResponse.bytes(
+            ByteBuffer(bytes: try body.json.jsonBytes()),
+            headers: [.cacheControl: "no-store", .init("Pragma")!: "no-cache"])
     }
 
     struct TokenResponse: Encodable {
@@ -237,6 +241,18 @@ struct TokenEndpoint: Sendable {
         var idToken: String?
         /// GM-05: only when the authorization request carried a `grant_management_action`.
         var grantID: String? = nil
+        /// The same members as the `Encodable` form (nil members left out).
+        var json: JSONValue {
+            var members: [String: JSONValue] = [
+                "access_token": .string(accessToken), "token_type": .string(tokenType),
+                "expires_in": .integer(expiresIn), "scope": .string(scope),
+            ]
+            if let refreshToken { members["refresh_token"] = .string(refreshToken) }
+            if let idToken { members["id_token"] = .string(idToken) }
+            if let grantID { members["grant_id"] = .string(grantID) }
+            return .object(members)
+        }
+
         enum CodingKeys: String, CodingKey {
             case accessToken = "access_token"
             case tokenType = "token_type"
