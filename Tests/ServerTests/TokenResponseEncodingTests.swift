@@ -4,7 +4,7 @@ import Testing
 
 @testable import Server
 
-@Suite("Token response body")
+@Suite("Token and PAR response bodies")
 struct TokenResponseEncodingTests {
     @Test("the JOSE writer gives exactly the bytes of the JSONEncoder form, with and without optional members")
     func sameBytesAsEncoder() throws {
@@ -25,5 +25,11 @@ struct TokenResponseEncodingTests {
                 written == expected,
                 "\(String(decoding: written, as: UTF8.self)) != \(String(decoding: expected, as: UTF8.self))")
         }
+    }
+
+    @Test("the PAR response too")
+    func parResponse() throws {
+        let body = PAREndpoint.ParResponse(requestURI: "urn:ietf:params:oauth:request_uri:-1b.x/y", expiresIn: 60)
+        #expect(try body.json.jsonBytes() == Array(try JSONResponse.encoder.encode(body)))
     }
 }
