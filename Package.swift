@@ -173,7 +173,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Journal", "Events"]),
+        .testTarget(
+            name: "ProjectionTests",
+            dependencies: ["Projection", "Journal", "Events", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "OAuthTests",
             dependencies: [
