@@ -9,12 +9,7 @@ import Testing
 @Suite("A grant's last use (derived from its tokens, schema v4)")
 struct GrantLastUsedTests {
     func event(_ seq: UInt64, _ body: EventBody) -> ProjectionInput {
-        .event(
-            RecordedEvent(
-                envelope: EventEnvelope(
-                    sequence: seq, timeMicros: Int64(seq) * 1000, type: body.type, schemaVersion: body.schemaVersion,
-                    stream: .grant("g"), actor: .client("c"), correlation: .none),
-                body: body))
+        projectionEvent(seq, body, stream: .grant("g"), actor: .client("c"))
     }
 
     func tokens(_ grantID: String, access: String, refresh: String?) -> EventBody {

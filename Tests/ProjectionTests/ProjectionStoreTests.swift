@@ -6,14 +6,7 @@ import Testing
 
 @Suite("Projection store")
 struct ProjectionStoreTests {
-    func event(_ seq: UInt64, _ body: EventBody) -> ProjectionInput {
-        .event(
-            RecordedEvent(
-                envelope: EventEnvelope(
-                    sequence: seq, timeMicros: Int64(seq) * 1000, type: body.type, schemaVersion: body.schemaVersion,
-                    stream: .client("c"), actor: .operator("ops"), correlation: .none),
-                body: body))
-    }
+    func event(_ seq: UInt64, _ body: EventBody) -> ProjectionInput { projectionEvent(seq, body) }
 
     func withStore(_ body: (ProjectionStore) throws -> Void) throws {
         let path = NSTemporaryDirectory() + "strongroom-projection-\(UUID().uuidString.prefix(8)).sqlite"
