@@ -3,9 +3,9 @@
 #endif
 
 /// The kernel's CSPRNG, like `SystemRandomNumberGenerator`, but read 128 bytes per system call instead
-/// of 8: minting an identifier takes three 64-bit words and a split token six, and a request mints
-/// several, so one `getrandom` per request replaces a dozen. Use a fresh one per request (a local
-/// `var`); it is never shared, and what it has not handed out is discarded with it.
+/// of 8: minting an identifier (`TimeOrderedID`) takes three 64-bit words, so one `getrandom` replaces
+/// three (an interaction id's two words take one). Use a fresh one where words are needed (a local `var`):
+/// it is never shared, and what it has not handed out is discarded with it.
 ///
 /// ```swift
 /// var rng = BatchedSystemRandom()

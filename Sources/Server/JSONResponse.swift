@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JOSE
 
 /// Builds JSON responses with the OP's one encoding: sorted keys, no escaped slashes, UTF-8.
 enum JSONResponse {
@@ -22,6 +23,17 @@ enum JSONResponse {
         headers: HTTPFields = [:]
     ) throws -> Response {
         bytes(try encode(value), status: status, contentType: contentType, headers: headers)
+    }
+
+    /// A response whose body is `value` as the JOSE writer writes it (sorted members, `/` unescaped:
+    /// the same bytes as `encoder`), for the hot endpoints: cheaper than `JSONEncoder`.
+    static func make(
+        _ value: JSONValue,
+        status: HTTPResponse.Status = .ok,
+        contentType: String = "application/json",
+        headers: HTTPFields = [:]
+    ) throws -> Response {
+        bytes(ByteBuffer(bytes: try value.jsonBytes()), status: status, contentType: contentType, headers: headers)
     }
 
     /// A response with an already encoded JSON body.

@@ -73,8 +73,8 @@ struct PAREndpoint: Sendable {
             let body = ParResponse(
                 requestURI: AuthorizationEndpoint.requestURIPrefix + uri.value,
                 expiresIn: env.lifetimes.requestURISeconds)
-            return JSONResponse.bytes(
-                ByteBuffer(bytes: try body.json.jsonBytes()), status: .created,
+            return try JSONResponse.make(
+                body.json, status: .created,
                 headers: [.cacheControl: "no-cache, no-store", .init("Pragma")!: "no-cache"])
         } catch let error as OAuthError {
             // A use_dpop_nonce challenge is a handshake, not a refusal: the retry is journaled.
@@ -105,14 +105,10 @@ struct PAREndpoint: Sendable {
                 correlation: Correlation(interactionID: context.interactionID, requestID: nil)))
     }
 
-    struct ParResponse: Encodable {
+    struct ParResponse {
         var requestURI: String
         var expiresIn: Int64
-        /// The same members as the `Encodable` form, for the JOSE writer (cheaper than JSONEncoder).
+        /// The response members (RFC 9126 §2.2).
         var json: JSONValue { .object(["request_uri": .string(requestURI), "expires_in": .integer(expiresIn)]) }
-        enum CodingKeys: String, CodingKey {
-            case requestURI = "request_uri"
-            case expiresIn = "expires_in"
-        }
     }
 }

@@ -225,14 +225,10 @@ struct TokenEndpoint: Sendable {
     }
 
     func respond(_ body: TokenResponse) throws -> Response {
-        // The JOSE writer (sorted members, `/` unescaped: what `JSONResponse` writes) instead of
-        // Foundation's JSONEncoder, which measured ~1.5 % of the server's CPU for this one body.
-        JSONResponse.bytes(
-            ByteBuffer(bytes: try body.json.jsonBytes()),
-            headers: [.cacheControl: "no-store", .init("Pragma")!: "no-cache"])
+        try JSONResponse.make(body.json, headers: [.cacheControl: "no-store", .init("Pragma")!: "no-cache"])
     }
 
-    struct TokenResponse: Encodable {
+    struct TokenResponse {
         var accessToken: String
         var tokenType: String
         var expiresIn: Int64
@@ -241,7 +237,7 @@ struct TokenEndpoint: Sendable {
         var idToken: String?
         /// GM-05: only when the authorization request carried a `grant_management_action`.
         var grantID: String? = nil
-        /// The same members as the `Encodable` form (nil members left out).
+        /// The response members (RFC 6749 §5.1; nil members left out).
         var json: JSONValue {
             var members: [String: JSONValue] = [
                 "access_token": .string(accessToken), "token_type": .string(tokenType),
@@ -253,14 +249,5 @@ struct TokenEndpoint: Sendable {
             return .object(members)
         }
 
-        enum CodingKeys: String, CodingKey {
-            case accessToken = "access_token"
-            case tokenType = "token_type"
-            case expiresIn = "expires_in"
-            case scope
-            case refreshToken = "refresh_token"
-            case idToken = "id_token"
-            case grantID = "grant_id"
-        }
     }
 }
