@@ -8,10 +8,13 @@ public struct DecisionContext: Sendable {
     /// Point reads of projected state (nil only in the journal-alone benchmark). What decisions
     /// consumed or revoked since the projection last caught up is in `LiveState.protocolState`.
     public let projection: ProjectionStore?
+    /// Grants as decisions last computed them (nil: always read); the Ledger keeps it current.
+    public let grants: GrantMemory?
 
-    public init(nowMicros: Int64, projection: ProjectionStore?) {
+    public init(nowMicros: Int64, projection: ProjectionStore?, grants: GrantMemory? = nil) {
         self.nowMicros = nowMicros
         self.projection = projection
+        self.grants = grants
     }
 }
 

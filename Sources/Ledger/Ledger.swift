@@ -92,6 +92,8 @@ public final class Ledger: @unchecked Sendable {
     private var nextJTIEvictionMicros: Int64 = 0
     /// The last decision pass the projector has applied (overlay entries up to it are pruned).
     private let projectedPass = Atomic<UInt64>(0)
+    /// Grants as decisions computed them, kept current with every decided event.
+    let grantMemory = GrantMemory()
 
     private init(
         configuration: Configuration, journal: JournalWriter, projection: ProjectionStore, state: LiveState,
@@ -324,13 +326,15 @@ public final class Ledger: @unchecked Sendable {
                 }
             }
             let context = DecisionContext(
-                nowMicros: now, projection: configuration.projectionEnabled ? projection : nil)
+                nowMicros: now, projection: configuration.projectionEnabled ? projection : nil,
+                grants: configuration.projectionEnabled ? grantMemory : nil)
             records.removeAll(keepingCapacity: true)
             decided.removeAll(keepingCapacity: true)
             for pending in taken {
                 guard let items = pending.decide(state, context) else { continue }
                 for item in items {
                     state.evolve(item.event.body, timeMicros: now, pass: configuration.projectionEnabled ? pass : nil)
+                    if configuration.projectionEnabled { grantMemory.evolve(item.event.body) }
                     do {
                         records.append(
                             NewRecord(

@@ -105,6 +105,15 @@ public struct GrantRow: Sendable, Equatable {
     public var revokeReason: String?
 }
 
+/// A grant's permissions and status (``ProjectionStore/grantPermissions(_:)``).
+public struct GrantPermissions: Sendable, Equatable {
+    public var grantID: String
+    public var clientID: String
+    public var subject: String
+    public var scopes: [String]
+    public var active: Bool
+}
+
 /// A registered end user.
 public struct UserRow: Sendable, Equatable {
     public var subject: String
@@ -157,7 +166,15 @@ extension ProjectionStore {
         }
     }
 
+    /// An SSO session (rows never change once written, so a row read once is remembered).
     public func session(_ sessionID: String) throws -> SessionRow? {
+        if let known = sessionMemo.row(sessionID) { return known }
+        let row = try readSession(sessionID)
+        if let row { sessionMemo.remember(sessionID, row) }
+        return row
+    }
+
+    private func readSession(_ sessionID: String) throws -> SessionRow? {
         try points.row(
             """
             SELECT session_id, session_hash, subject, acr, amr, auth_time_micros, expires_micros
@@ -199,6 +216,32 @@ extension ProjectionStore {
     public func grant(_ grantID: String) throws -> GrantRow? {
         try points.row("SELECT \(Self.grantColumns) FROM grants WHERE grant_id = ?", [.text(grantID)]).map(
             Self.grantRow)
+    }
+
+    /// What decisions need of a grant — its client, subject, scopes and whether it is active —
+    /// without the "last used" lookup of ``grant(_:)``.
+    public func grantPermissions(_ grantID: String) throws -> GrantPermissions? {
+        try points.row("SELECT client_id, subject, scopes, status FROM grants WHERE grant_id = ?", [.text(grantID)])
+            .map { r in
+                GrantPermissions(
+                    grantID: grantID, clientID: r[0].string ?? "", subject: r[1].string ?? "",
+                    scopes: Self.words(r[2].string), active: r[3].string == "active")
+            }
+    }
+
+    /// The active grants of `subject` to `clientID`, newest first, as ``grantPermissions(_:)`` gives
+    /// them (what remembered consent is looked up in, without the "last used" lookups).
+    public func activeGrantPermissions(subject: String, clientID: String) throws -> [GrantPermissions] {
+        try points.rows(
+            """
+            SELECT grant_id, client_id, subject, scopes FROM grants
+            WHERE subject = ? AND client_id = ? AND status = 'active' ORDER BY grant_id DESC
+            """, [.text(subject), .text(clientID)]
+        ).map { r in
+            GrantPermissions(
+                grantID: r[0].string ?? "", clientID: r[1].string ?? "", subject: r[2].string ?? "",
+                scopes: Self.words(r[3].string), active: true)
+        }
     }
 
     /// Grants of `subject` (optionally for one client), newest first.

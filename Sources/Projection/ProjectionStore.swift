@@ -88,6 +88,10 @@ public final class ProjectionStore: Sendable {
     /// The writer connection's applier, with its statements prepared once (not per transaction).
     /// Touched only inside `pool.write`, which serializes it.
     private let applierSlot = ApplierSlot()
+    /// SSO sessions already read. A session row is written once (`Applier`'s `insertSession`) and
+    /// never changed, so a row read once stays what the projection holds; an SSO session is read at
+    /// every authorization it serves (by the endpoint and by the decision).
+    let sessionMemo = RowMemo<SessionRow>(entriesMax: 50_000)
 
     private init(path: String, pool: DatabasePool) {
         self.path = path
@@ -151,21 +155,27 @@ public final class ProjectionStore: Sendable {
             lastSequence: UInt64(row[0] as Int64), chainHead: ChainLink(hex: head), lastTimeMicros: row[2])
     }
 
+    /// The last applied sequence number (what `apply` checks continuity against, in its transaction).
+    static func readLastSequence(_ db: Database) throws -> UInt64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT last_sequence FROM projection_state WHERE id = 1"))
+            .map(UInt64.init) ?? 0
+    }
+
     /// Applies `inputs` (consecutive, in sequence order) in one transaction and records `chainHead`
     /// as the link after the last of them. Inputs at or below the stored sequence are skipped.
     public func apply(_ inputs: [ProjectionInput], chainHead: ChainLink) throws {
         guard let last = inputs.last else { return }
         try pool.write { db in
-            var state = try Self.readState(db)
+            var lastSequence = try Self.readLastSequence(db)
             guard let connection = db.sqliteConnection else { throw ProjectionError.noConnection }
             let applier = applierSlot.applier(for: connection)
             applier.begin()
-            for input in inputs where input.sequence > state.lastSequence {
-                guard input.sequence == state.lastSequence + 1 else {
-                    throw ProjectionError.outOfOrder(expected: state.lastSequence + 1, found: input.sequence)
+            for input in inputs where input.sequence > lastSequence {
+                guard input.sequence == lastSequence + 1 else {
+                    throw ProjectionError.outOfOrder(expected: lastSequence + 1, found: input.sequence)
                 }
                 try applier.apply(input)
-                state.lastSequence = input.sequence
+                lastSequence = input.sequence
             }
             try applier.finish()
             let time: Int64
@@ -175,7 +185,7 @@ public final class ProjectionStore: Sendable {
             }
             try db.cachedStatement(
                 sql: "UPDATE projection_state SET last_sequence = ?, chain_head = ?, last_time_micros = ? WHERE id = 1"
-            ).execute(arguments: [Int64(state.lastSequence), chainHead.hex, time])
+            ).execute(arguments: [Int64(lastSequence), chainHead.hex, time])
         }
     }
 

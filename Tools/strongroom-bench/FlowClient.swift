@@ -220,7 +220,7 @@ struct FlowVirtualUser: Sendable {
         ]
         let response = try await send(.POST, endpoints.par, form: form, headers: headers)
         guard response.status == 201 else { throw FlowStepFailure(.par, response) }
-        guard let requestURI = Self.jsonString(response.body, "request_uri") else {
+        guard let requestURI = Self.jsonObject(response.body)?["request_uri"]?.stringValue else {
             throw FlowStepFailure(.par, "no request_uri in \(response.body)")
         }
         return Pushed(requestURI: requestURI, state: state, pkce: pkce)
@@ -268,17 +268,14 @@ struct FlowVirtualUser: Sendable {
         ]
         let response = try await send(.POST, endpoints.token, form: form, headers: [("DPoP", proof)])
         guard response.status == 200 else { throw FlowStepFailure(.token, response) }
-        guard Self.jsonString(response.body, "token_type") == "DPoP",
-            Self.jsonString(response.body, "access_token") != nil
+        let tokens = Self.jsonObject(response.body)
+        guard tokens?["token_type"]?.stringValue == "DPoP", tokens?["access_token"]?.stringValue != nil
         else { throw FlowStepFailure(.token, "no DPoP access token in \(response.body.prefix(300))") }
     }
 
-    /// A top-level string member of a JSON object, or nil.
-    static func jsonString(_ body: String, _ name: String) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
-            return nil
-        }
-        return object[name] as? String
+    /// A JSON object's members (JOSE's strict parser: one parse per response), or nil.
+    static func jsonObject(_ body: String) -> [String: JSONValue]? {
+        try? JSONValue.parseObject(Array(body.utf8))
     }
 
     // MARK: setup: one interactive login + consent

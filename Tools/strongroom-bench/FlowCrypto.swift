@@ -132,17 +132,24 @@ enum FormEncoding {
         pairs.map { $0.0 + "=" + encode($0.1) }.joined(separator: "&")
     }
 
-    /// Decodes `%XX` and `+` (a space).
-    static func decode(_ text: Substring) -> String {
+    /// Decodes `%XX` and `+` (a space); a malformed escape leaves the text as it is.
+    static func decode(_ text: Substring) -> String { decode(text.utf8) }
+
+    /// Decodes `%XX` and `+` in UTF-8 bytes (the bytes as they are when there is nothing to decode).
+    static func decode(_ text: some Collection<UInt8>) -> String {
+        guard text.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else {
+            return String(decoding: text, as: UTF8.self)
+        }
         var bytes: [UInt8] = []
-        var iterator = text.utf8.makeIterator()
+        bytes.reserveCapacity(text.count)
+        var iterator = text.makeIterator()
         while let byte = iterator.next() {
             switch byte {
             case UInt8(ascii: "+"): bytes.append(0x20)
             case UInt8(ascii: "%"):
                 guard let high = iterator.next(), let low = iterator.next(),
                     let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-                else { return String(text) }
+                else { return String(decoding: text, as: UTF8.self) }
                 bytes.append(value)
             default: bytes.append(byte)
             }
@@ -150,15 +157,15 @@ enum FormEncoding {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The query parameters of a URI (the part after `?`, without a fragment).
+    /// The query parameters of a URI (the part after `?`, without a fragment), split on bytes.
     static func queryParameters(of uri: String) -> [String: String] {
-        guard let start = uri.firstIndex(of: "?") else { return [:] }
-        var query = uri[uri.index(after: start)...]
-        if let hash = query.firstIndex(of: "#") { query = query[..<hash] }
+        let bytes = Array(uri.utf8)
+        guard let start = bytes.firstIndex(of: UInt8(ascii: "?")) else { return [:] }
+        let end = bytes[start...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
         var parameters: [String: String] = [:]
-        for pair in query.split(separator: "&") {
-            if let equals = pair.firstIndex(of: "=") {
-                parameters[decode(pair[..<equals])] = decode(pair[pair.index(after: equals)...])
+        for pair in bytes[(start + 1)..<end].split(separator: UInt8(ascii: "&")) {
+            if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
+                parameters[decode(pair[..<equals])] = decode(pair[(equals + 1)...])
             } else {
                 parameters[decode(pair)] = ""
             }

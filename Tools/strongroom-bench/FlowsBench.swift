@@ -178,7 +178,7 @@ struct FlowsBench: AsyncParsableCommand {
         let metadataText = String(decoding: try JSONSerialization.data(withJSONObject: metadata), as: UTF8.self)
         let registered = try StrongroomCLI.run(
             binary: binary, arguments: ["clients", "add", "--data-dir", dataDir, "--file", "-"], stdin: metadataText)
-        guard let clientID = FlowVirtualUser.jsonString(registered, "client_id") else {
+        guard let clientID = FlowVirtualUser.jsonObject(registered)?["client_id"]?.stringValue else {
             throw FlowBenchError("clients add printed no client_id: \(registered.prefix(300))")
         }
         let username = "bench-" + fast.identifier(10)

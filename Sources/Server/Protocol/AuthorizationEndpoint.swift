@@ -99,8 +99,9 @@ struct AuthorizationEndpoint: Sendable {
         _ = try grantToChange(pending, subject: session.subject)
         let scopes = pending.row.scope.split(separator: " ").map(String.init)
         if pending.row.grantManagementAction == nil, !prompts.contains("consent"),
-            let grant = try env.projection.grants(subject: session.subject, clientID: pending.client.clientID).first(
-                where: { $0.active && Set(scopes).isSubset(of: Set($0.scopes)) })
+            let grant = try env.projection.activeGrantPermissions(
+                subject: session.subject, clientID: pending.client.clientID
+            ).first(where: { Set(scopes).isSubset(of: Set($0.scopes)) })
         {
             return try await complete(
                 pending, session: session, outcome: .approvedExistingGrant(grantID: grant.grantID),

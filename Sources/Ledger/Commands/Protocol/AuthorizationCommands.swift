@@ -20,7 +20,7 @@ public struct PushAuthorizationRequest: LedgerCommand {
             throw OAuthError(.invalidClient, "client \(event.clientID) is not registered or was removed")
         }
         if let grantID = event.grantID {
-            let grant = try state.activeGrant(grantID, projection: try context.requireProjection())
+            let grant = try state.activeGrant(grantID, context)
             guard let grant, grant.clientID == event.clientID else {
                 throw OAuthError(.invalidGrantID, "grant_id does not name an active grant of this client")
             }
@@ -197,7 +197,7 @@ public struct CompleteAuthorization: LedgerCommand {
             // GM-03, GM-04: the grant must still be active (a revocation decided meanwhile wins) and
             // belong to this client and to the user who approves.
             guard let action, let target = request.grantID,
-                let grant = try state.activeGrant(target, projection: projection),
+                let grant = try state.activeGrant(target, context),
                 grant.clientID == clientID, grant.subject == subject, consent.grantID == target
             else {
                 throw OAuthError(.invalidGrantID, "grant_id does not name an active grant of this user and client")
@@ -227,7 +227,7 @@ public struct CompleteAuthorization: LedgerCommand {
                     body: .grantCreated(grant)))
             grantID = grant.grantID
         case .approvedExistingGrant(let existing):
-            guard try state.grantIsActive(existing, projection: projection) else {
+            guard try state.grantIsActive(existing, context) else {
                 throw OAuthError(.accessDenied, "the remembered consent was revoked; ask the user again")
             }
             grantID = existing

@@ -44,11 +44,10 @@ public struct RevokeGrant: LedgerCommand {
     public static let reasonBytesMax = 1_024
 
     public func decide(_ state: LiveState, _ context: DecisionContext) throws -> Decision<Void> {
-        let projection = try context.requireProjection()
         guard !reason.isEmpty, reason.utf8.count <= Self.reasonBytesMax else {
             throw OAuthError(.invalidRequest, "a revocation needs a reason of 1 to \(Self.reasonBytesMax) bytes")
         }
-        guard let grant = try state.activeGrant(grantID, projection: projection) else {
+        guard let grant = try state.activeGrant(grantID, context) else {
             throw OAuthError(.invalidGrantID, "no active grant \(grantID)", status: 404)
         }
         if let requiredClientID, grant.clientID != requiredClientID {

@@ -30,27 +30,35 @@ extension LiveState {
     }
 
     /// Grant `grantID` as decisions see it — counting creations, updates and revocations not yet
-    /// projected — or nil when it is unknown or no longer active.
-    func activeGrant(_ grantID: String, projection: ProjectionStore) throws -> CurrentGrant? {
-        if protocolState.revokedGrants[grantID] != nil { return nil }
-        if let update = protocolState.updatedGrants[grantID]?.update {
-            return CurrentGrant(
+    /// projected — or nil when it is unknown or no longer active. Remembered in `context.grants`.
+    func activeGrant(_ grantID: String, _ context: DecisionContext) throws -> CurrentGrant? {
+        if let known = context.grants?.entry(grantID) {
+            if case .active(let grant) = known { return grant }
+            return nil
+        }
+        let grant: CurrentGrant?
+        if protocolState.revokedGrants[grantID] != nil {
+            grant = nil
+        } else if let update = protocolState.updatedGrants[grantID]?.update {
+            grant = CurrentGrant(
                 grantID: grantID, clientID: update.clientID, subject: update.subject, scopes: update.scopesAfter)
-        }
-        if let created = protocolState.createdGrants[grantID]?.grant {
-            return CurrentGrant(
+        } else if let created = protocolState.createdGrants[grantID]?.grant {
+            grant = CurrentGrant(
                 grantID: grantID, clientID: created.clientID, subject: created.subject, scopes: created.scopes)
+        } else {
+            guard let row = try context.requireProjection().grantPermissions(grantID) else { return nil }
+            grant =
+                row.active
+                ? CurrentGrant(grantID: grantID, clientID: row.clientID, subject: row.subject, scopes: row.scopes)
+                : nil
         }
-        guard let row = try projection.grant(grantID), row.active else { return nil }
-        return CurrentGrant(
-            grantID: grantID, clientID: row.clientID, subject: row.subject, scopes: row.scopes)
+        context.grants?.remember(grantID, grant.map { .active($0) } ?? .inactive)
+        return grant
     }
 
     /// Whether grant `grantID` is active, counting revocations not yet projected.
-    func grantIsActive(_ grantID: String, projection: ProjectionStore) throws -> Bool {
-        if protocolState.revokedGrants[grantID] != nil { return false }
-        if protocolState.createdGrants[grantID] != nil { return true }
-        return try projection.grant(grantID)?.active ?? false
+    func grantIsActive(_ grantID: String, _ context: DecisionContext) throws -> Bool {
+        try activeGrant(grantID, context) != nil
     }
 }
 

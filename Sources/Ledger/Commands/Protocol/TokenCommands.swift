@@ -98,7 +98,7 @@ public struct RedeemAuthorizationCode: LedgerCommand {
                     stream: .grant(code.grantID), actor: .client(clientID), correlation: correlation,
                     body: .codeReused(CodeReused(codeID: codeID, clientID: clientID, grantID: code.grantID)))
             ]
-            if try state.grantIsActive(code.grantID, projection: projection) {
+            if try state.grantIsActive(code.grantID, context) {
                 events.append(
                     NewEvent(
                         stream: .grant(code.grantID), actor: .system, correlation: correlation,
@@ -130,7 +130,7 @@ public struct RedeemAuthorizationCode: LedgerCommand {
         if let bound = code.dpopJKT, bound != proofJKT {
             throw OAuthError(.invalidGrant, "the DPoP proof's key is not the key this code is bound to (dpop_jkt)")
         }
-        guard try state.grantIsActive(code.grantID, projection: projection) else {
+        guard try state.grantIsActive(code.grantID, context) else {
             throw OAuthError(.invalidGrant, "the grant behind this code was revoked")
         }
         try state.requireFreshJTIs(evidence, clientID: clientID, nowMicros: context.nowMicros)
@@ -195,7 +195,7 @@ public struct RefreshAccessToken: LedgerCommand {
             throw OAuthError(.invalidGrant, "the refresh token was issued to another client")
         }
         guard token.active, state.protocolState.revokedRefreshTokens[refreshTokenID] == nil,
-            try state.grantIsActive(token.grantID, projection: projection)
+            try state.grantIsActive(token.grantID, context)
         else {
             throw OAuthError(.invalidGrant, "the refresh token was revoked")
         }
@@ -256,7 +256,7 @@ public struct RevokeToken: LedgerCommand {
             return Decision(events: [], output: false)
         }
         if token.kind == "refresh" {
-            guard try state.grantIsActive(token.grantID, projection: projection) else {
+            guard try state.grantIsActive(token.grantID, context) else {
                 return Decision(events: [], output: false)
             }
             return Decision(
