@@ -50,7 +50,7 @@ struct InteractionIDTests {
         #expect(seen.count == 10_000)
     }
 
-    @Test("BatchedSystemRandom refills past its 16 words, and its words look uniform")
+    @Test("BatchedSystemRandom refills its pool past 32 words, and its words look uniform")
     func batchedRandom() {
         var rng = BatchedSystemRandom()
         var words: [UInt64] = []

@@ -32,7 +32,7 @@ enum InteractionID {
     static let header = HTTPField.Name("x-fapi-interaction-id")!
 
     /// A random (version 4) UUID, lowercase. Not Foundation's `UUID()`, which opens, reads and closes
-    /// `/dev/urandom` for each one (three system calls per request): one `getrandom` instead.
+    /// `/dev/urandom` for each one (three system calls per request): two words of the pooled CSPRNG instead.
     static func generate() -> String {
         var rng = BatchedSystemRandom()
         var bytes = (rng.next(), rng.next())

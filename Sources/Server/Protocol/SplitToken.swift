@@ -13,7 +13,7 @@ struct SplitToken: Sendable {
     var secretHash: String { Self.hash(secret) }
 
     static func mint(nowMicros: Int64) -> SplitToken {
-        var rng = BatchedSystemRandom()  // one getrandom for the selector's three words
+        var rng = BatchedSystemRandom()  // the selector's three words, from the pooled system CSPRNG
         let selector = TimeOrderedID.make(timeMicros: nowMicros, using: &rng)
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
         return SplitToken(selector: selector, secret: Base64URL.encode(bytes))
