@@ -66,6 +66,8 @@ public indirect enum EventBody: Sendable, Equatable {
         "authorization.code_reused", "token.revoked", "client.jwks_fetched", "grant.updated",
     ]
 
+    /// The payload JSON. The events of every authorization are written by `PayloadWriter` (same
+    /// bytes as `EventJSONEncoder`, without the `Codable` containers); the rest through `Codable`.
     func encodePayload(into buffer: inout [UInt8]) throws {
         let encoder = EventJSONEncoder()
         switch self {
@@ -75,10 +77,10 @@ public indirect enum EventBody: Sendable, Equatable {
         case .clientUpdated(let p): try encoder.encode(p, into: &buffer)
         case .clientRemoved(let p): try encoder.encode(p, into: &buffer)
         case .userAdded(let p): try encoder.encode(p, into: &buffer)
-        case .parPushed(let p): try encoder.encode(p, into: &buffer)
-        case .codeIssued(let p): try encoder.encode(p, into: &buffer)
-        case .grantCreated(let p): try encoder.encode(p, into: &buffer)
-        case .tokensIssued(let p): try encoder.encode(p, into: &buffer)
+        case .parPushed(let p): p.writePayload(into: &buffer)
+        case .codeIssued(let p): p.writePayload(into: &buffer)
+        case .grantCreated(let p): p.writePayload(into: &buffer)
+        case .tokensIssued(let p): p.writePayload(into: &buffer)
         case .grantRevoked(let p): try encoder.encode(p, into: &buffer)
         case .authorizationRejected(let p): try encoder.encode(p, into: &buffer)
         case .userAuthenticated(let p): try encoder.encode(p, into: &buffer)

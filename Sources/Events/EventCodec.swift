@@ -22,9 +22,37 @@ public enum EventCodec {
 
     /// Appends the record body of `event` to `buffer`.
     public static func encode(_ event: NewEvent, into buffer: inout [UInt8]) throws {
+        try encodeEnvelope(event, into: &buffer)
+        try event.body.encodePayload(into: &buffer)
+    }
+
+    /// The record body of `event`. A payload written member by member is written first, so that
+    /// the record is allocated once at its exact size.
+    public static func encode(_ event: NewEvent) throws -> [UInt8] {
+        var buffer: [UInt8] = []
+        guard let members = event.body.memberWritten else {
+            buffer.reserveCapacity(512)
+            try encode(event, into: &buffer)
+            return buffer
+        }
+        let payload = members.payloadScratch()
+        buffer.reserveCapacity(envelopeBytes(event) + payload.count)
+        try encodeEnvelope(event, into: &buffer)
+        buffer.append(contentsOf: UnsafeBufferPointer(start: payload.base, count: payload.count))
+        return buffer
+    }
+
+    /// The size of `event`'s envelope (see the table above).
+    private static func envelopeBytes(_ event: NewEvent) -> Int {
+        1 + 2 + 1 + event.body.type.utf8.count + 2 + event.stream.rawValue.utf8.count + 1 + 2
+            + event.actor.id.utf8.count + 2 + (event.correlation.interactionID?.utf8.count ?? 0) + 2
+            + (event.correlation.requestID?.utf8.count ?? 0)
+    }
+
+    private static func encodeEnvelope(_ event: NewEvent, into buffer: inout [UInt8]) throws {
         buffer.append(envelopeVersion)
         appendU16(event.body.schemaVersion, to: &buffer)
-        let type = Array(event.body.type.utf8)
+        let type = event.body.type.utf8
         buffer.append(UInt8(type.count))
         buffer.append(contentsOf: type)
         try appendString(event.stream.rawValue, to: &buffer)
@@ -32,14 +60,6 @@ public enum EventCodec {
         try appendString(event.actor.id, to: &buffer)
         try appendString(event.correlation.interactionID ?? "", to: &buffer)
         try appendString(event.correlation.requestID ?? "", to: &buffer)
-        try event.body.encodePayload(into: &buffer)
-    }
-
-    public static func encode(_ event: NewEvent) throws -> [UInt8] {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(512)
-        try encode(event, into: &buffer)
-        return buffer
     }
 
     /// Decodes the envelope only; `payload` is the byte range of the JSON payload in `body`.

@@ -30,6 +30,11 @@ struct FlowGenerator {
     /// One `x-fapi-interaction-id` per flow (the client reuses it across PAR, authorize and token).
     private var fapiInteractionID = ""
     private let scopes = ["openid accounts", "openid payments offline_access", "openid accounts transactions balances"]
+    /// `scopes` split into their values once (a grant lists them one by one).
+    private let scopeLists = [
+        ["openid", "accounts"], ["openid", "payments", "offline_access"],
+        ["openid", "accounts", "transactions", "balances"],
+    ]
 
     init(seed: UInt64) {
         random = FastRandom(seed: seed)
@@ -64,10 +69,11 @@ struct FlowGenerator {
         case 1:
             grant = TimeOrderedID.make(timeMicros: now, using: &random)
             codeID = TimeOrderedID.make(timeMicros: now, using: &random)
-            let scope = random.pick(scopes)
+            let pick = Int(random.next() % UInt64(scopes.count))
+            let scope = scopes[pick]
             let g = GrantCreated(
                 grantID: grant, clientID: client, subject: subject,
-                scopes: scope.split(separator: " ").map(String.init),
+                scopes: scopeLists[pick],
                 authorizationDetails: nil)
             let c = CodeIssued(
                 clientID: client, subject: subject, grantID: grant, codeID: codeID, codeHash: random.identifier(43),

@@ -62,9 +62,10 @@ final class _EventJSONEncoderState {
     var probedKeyType: ObjectIdentifier?
 
     @usableFromInline
-    init(maxDepth: Int, isProbe: Bool = false) {
-        capacity = 512
+    init(maxDepth: Int, isProbe: Bool = false, capacity: Int = 512, frameCapacity: Int = 16) {
+        self.capacity = capacity
         base = .allocate(capacity: capacity)
+        self.frameCapacity = frameCapacity
         frames = .allocate(capacity: frameCapacity)
         self.maxDepth = maxDepth
         self.isProbe = isProbe
