@@ -1,8 +1,8 @@
 /// Payloads written member by member, without the `Codable` machinery: the events every
 /// authorization appends (`par.pushed`, `authorization.code_issued`, `grant.created`,
 /// `token.issued`, with their client evidence) are encoded once per request, and going through
-/// `Encoder` containers (boxed containers, generic metadata lookups, `CodingKey` strings) cost
-/// ~4× the writing itself.
+/// `Encoder` containers (boxed containers, generic metadata lookups, `CodingKey` strings) cost more
+/// than the writing itself: written here, with the record allocated once, encoding is ~2× faster.
 ///
 /// The bytes are exactly `EventJSONEncoder`'s for the same value — members in declaration order,
 /// `nil` optionals omitted, the same string escaping (the writer uses the encoder's own byte
