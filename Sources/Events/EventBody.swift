@@ -66,32 +66,40 @@ public indirect enum EventBody: Sendable, Equatable {
         "authorization.code_reused", "token.revoked", "client.jwks_fetched", "grant.updated",
     ]
 
-    /// The payload JSON. The events of every authorization are written by `PayloadWriter` (same
-    /// bytes as `EventJSONEncoder`, without the `Codable` containers); the rest through `Codable`.
-    func encodePayload(into buffer: inout [UInt8]) throws {
-        let encoder = EventJSONEncoder()
+    /// The payload JSON, in an encoder's scratch buffer (its `output`), so that the record can be
+    /// allocated once at its exact size. The events of every authorization are written member by
+    /// member (`PayloadWriter.swift`: the same bytes, without the `Codable` containers); the rest
+    /// through `Codable`.
+    func payloadScratch() throws -> _EventJSONEncoderState {
         switch self {
-        case .signingKeyAdded(let p): try encoder.encode(p, into: &buffer)
-        case .signingKeyRetired(let p): try encoder.encode(p, into: &buffer)
-        case .clientRegistered(let p): try encoder.encode(p, into: &buffer)
-        case .clientUpdated(let p): try encoder.encode(p, into: &buffer)
-        case .clientRemoved(let p): try encoder.encode(p, into: &buffer)
-        case .userAdded(let p): try encoder.encode(p, into: &buffer)
-        case .parPushed(let p): p.writePayload(into: &buffer)
-        case .codeIssued(let p): p.writePayload(into: &buffer)
-        case .grantCreated(let p): p.writePayload(into: &buffer)
-        case .tokensIssued(let p): p.writePayload(into: &buffer)
-        case .grantRevoked(let p): try encoder.encode(p, into: &buffer)
-        case .authorizationRejected(let p): try encoder.encode(p, into: &buffer)
-        case .userAuthenticated(let p): try encoder.encode(p, into: &buffer)
-        case .authenticationFailed(let p): try encoder.encode(p, into: &buffer)
-        case .consentGiven(let p): try encoder.encode(p, into: &buffer)
-        case .consentDenied(let p): try encoder.encode(p, into: &buffer)
-        case .codeReused(let p): try encoder.encode(p, into: &buffer)
-        case .tokenRevoked(let p): try encoder.encode(p, into: &buffer)
-        case .clientJWKSFetched(let p): try encoder.encode(p, into: &buffer)
-        case .grantUpdated(let p): try encoder.encode(p, into: &buffer)
+        case .signingKeyAdded(let p): try Self.codablePayload(p)
+        case .signingKeyRetired(let p): try Self.codablePayload(p)
+        case .clientRegistered(let p): try Self.codablePayload(p)
+        case .clientUpdated(let p): try Self.codablePayload(p)
+        case .clientRemoved(let p): try Self.codablePayload(p)
+        case .userAdded(let p): try Self.codablePayload(p)
+        case .parPushed(let p): p.payloadScratch()
+        case .codeIssued(let p): p.payloadScratch()
+        case .grantCreated(let p): p.payloadScratch()
+        case .tokensIssued(let p): p.payloadScratch()
+        case .grantRevoked(let p): try Self.codablePayload(p)
+        case .authorizationRejected(let p): try Self.codablePayload(p)
+        case .userAuthenticated(let p): try Self.codablePayload(p)
+        case .authenticationFailed(let p): try Self.codablePayload(p)
+        case .consentGiven(let p): try Self.codablePayload(p)
+        case .consentDenied(let p): try Self.codablePayload(p)
+        case .codeReused(let p): try Self.codablePayload(p)
+        case .tokenRevoked(let p): try Self.codablePayload(p)
+        case .clientJWKSFetched(let p): try Self.codablePayload(p)
+        case .grantUpdated(let p): try Self.codablePayload(p)
         }
+    }
+
+    private static func codablePayload<T: Encodable>(_ value: T) throws -> _EventJSONEncoderState {
+        let state = _EventJSONEncoderState(maxDepth: EventJSONEncoder().maxDepth)
+        try state.encodeValue(value)
+        try state.finish()
+        return state
     }
 
     static func decode(type: String, schemaVersion: UInt16, payload: UnsafeRawBufferPointer) throws -> EventBody {

@@ -20,25 +20,19 @@ public enum EventCodec {
     /// Longest stream id, actor id or correlation id accepted (bytes).
     public static let identifierBytesMax = 4096
 
-    /// Appends the record body of `event` to `buffer`.
+    /// Appends the record body of `event` to `buffer`. The payload is written first (into the
+    /// encoder's scratch), so that the record's bytes are reserved once at their exact size.
     public static func encode(_ event: NewEvent, into buffer: inout [UInt8]) throws {
+        let payload = try event.body.payloadScratch()
+        buffer.reserveCapacity(buffer.count + envelopeBytes(event) + payload.count)
         try encodeEnvelope(event, into: &buffer)
-        try event.body.encodePayload(into: &buffer)
+        buffer.append(contentsOf: payload.output)
     }
 
-    /// The record body of `event`. A payload written member by member is written first, so that
-    /// the record is allocated once at its exact size.
+    /// The record body of `event`.
     public static func encode(_ event: NewEvent) throws -> [UInt8] {
         var buffer: [UInt8] = []
-        guard let members = event.body.memberWritten else {
-            buffer.reserveCapacity(512)
-            try encode(event, into: &buffer)
-            return buffer
-        }
-        let payload = members.payloadScratch()
-        buffer.reserveCapacity(envelopeBytes(event) + payload.count)
-        try encodeEnvelope(event, into: &buffer)
-        buffer.append(contentsOf: UnsafeBufferPointer(start: payload.base, count: payload.count))
+        try encode(event, into: &buffer)
         return buffer
     }
 

@@ -1,5 +1,5 @@
 import Events
-import Synchronization
+import Projection
 
 /// What decisions last knew about grants, so that the grants a flow touches again and again (a
 /// remembered consent, the grant behind every code and refresh) are not read from SQLite at every
@@ -27,29 +27,21 @@ public final class GrantMemory: Sendable {
         public init() {}
     }
 
-    private let limits: Limits
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries: BoundedMemo<Entry>
 
-    public init(limits: Limits = Limits()) { self.limits = limits }
+    public init(limits: Limits = Limits()) { entries = BoundedMemo(entriesMax: limits.entriesMax) }
 
     /// The remembered state of `grantID`, or nil when it must be read.
-    public func entry(_ grantID: String) -> Entry? {
-        entries.withLock { $0[grantID] }
-    }
+    public func entry(_ grantID: String) -> Entry? { entries.value(grantID) }
 
     /// Remembers what a decision computed for a grant the projection or the overlay knows.
-    func remember(_ grantID: String, _ entry: Entry) {
-        entries.withLock { map in
-            if map.count >= limits.entriesMax { map.removeAll(keepingCapacity: true) }
-            map[grantID] = entry
-        }
-    }
+    func remember(_ grantID: String, _ entry: Entry) { entries.remember(grantID, entry) }
 
     /// How many grants are remembered.
-    public var count: Int { entries.withLock { $0.count } }
+    public var count: Int { entries.count }
 
     /// Every remembered grant (for checks against the projection).
-    func snapshot() -> [String: Entry] { entries.withLock { $0 } }
+    func snapshot() -> [String: Entry] { entries.snapshot }
 
     /// Applies a decided event (called by the Ledger for every event, in decision order).
     func evolve(_ body: EventBody) {
@@ -59,16 +51,14 @@ public final class GrantMemory: Sendable {
                 e.grantID,
                 .active(CurrentGrant(grantID: e.grantID, clientID: e.clientID, subject: e.subject, scopes: e.scopes)))
         case .grantUpdated(let e):
-            entries.withLock { map in
+            entries.update(e.grantID) { entry in
                 // An update never revives a revoked grant (the projection changes only its scopes).
-                guard case .active = map[e.grantID] else { return }
-                map[e.grantID] = .active(
+                guard case .active = entry else { return }
+                entry = .active(
                     CurrentGrant(grantID: e.grantID, clientID: e.clientID, subject: e.subject, scopes: e.scopesAfter))
             }
         case .grantRevoked(let e):
-            entries.withLock { map in
-                if map[e.grantID] != nil { map[e.grantID] = .inactive }
-            }
+            entries.update(e.grantID) { $0 = .inactive }
         default:
             break
         }

@@ -168,7 +168,7 @@ extension ProjectionStore {
 
     /// An SSO session (rows never change once written, so a row read once is remembered).
     public func session(_ sessionID: String) throws -> SessionRow? {
-        if let known = sessionMemo.row(sessionID) { return known }
+        if let known = sessionMemo.value(sessionID) { return known }
         let row = try readSession(sessionID)
         if let row { sessionMemo.remember(sessionID, row) }
         return row

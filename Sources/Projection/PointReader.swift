@@ -120,23 +120,3 @@ final class PointReader: Sendable {
         try rows(sql, arguments).first
     }
 }
-
-/// Rows that never change once written, remembered by key after their first read (bounded: at
-/// `entriesMax` it starts over). Only found rows are kept, so unknown keys sent by clients cannot fill it.
-final class RowMemo<Row: Sendable>: Sendable {
-    private let entriesMax: Int
-    private let rows = Mutex<[String: Row]>([:])
-
-    init(entriesMax: Int) { self.entriesMax = entriesMax }
-
-    func row(_ key: String) -> Row? { rows.withLock { $0[key] } }
-
-    func remember(_ key: String, _ row: Row) {
-        rows.withLock { map in
-            if map.count >= entriesMax { map.removeAll(keepingCapacity: true) }
-            map[key] = row
-        }
-    }
-
-    var count: Int { rows.withLock { $0.count } }
-}

@@ -91,7 +91,7 @@ public final class ProjectionStore: Sendable {
     /// SSO sessions already read. A session row is written once (`Applier`'s `insertSession`) and
     /// never changed, so a row read once stays what the projection holds; an SSO session is read at
     /// every authorization it serves (by the endpoint and by the decision).
-    let sessionMemo = RowMemo<SessionRow>(entriesMax: 50_000)
+    let sessionMemo = BoundedMemo<SessionRow>(entriesMax: 50_000)
 
     private init(path: String, pool: DatabasePool) {
         self.path = path

@@ -755,8 +755,8 @@ private indirect enum AnyJSON: Codable, Equatable {
 
 // MARK: - Randomized
 
-/// SplitMix64: small, fast, and the same sequence on every platform.
-private struct SeededGenerator: RandomNumberGenerator {
+/// SplitMix64: small, fast, and the same sequence on every platform (also used by PayloadWriterTests).
+struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -786,7 +786,8 @@ private struct RandomValue: Codable, Equatable {
     var data: Data
 }
 
-private func randomString(_ rng: inout SeededGenerator) -> String {
+/// Strings from every escaping and UTF-8 class (also used by PayloadWriterTests).
+func randomString(_ rng: inout SeededGenerator) -> String {
     var scalars = String.UnicodeScalarView()
     for _ in 0..<Int.random(in: 0...24, using: &rng) {
         let value: UInt32

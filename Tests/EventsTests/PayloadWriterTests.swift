@@ -5,19 +5,8 @@ import Testing
 // Codable: their bytes must be exactly EventJSONEncoder's, for every combination of present and
 // absent members and for strings that need escaping.
 
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 private struct Values {
-    var rng: SplitMix
+    var rng: SeededGenerator
     /// Strings that exercise every escaping path: quotes, backslashes, control characters (short
     /// and `\u00XX` forms), `/`, non-ASCII, empty, and runs longer than the 8-byte scan.
     static let tricky = [
@@ -27,18 +16,7 @@ private struct Values {
     ]
 
     mutating func string() -> String {
-        if rng.next() % 3 == 0 { return Self.tricky[Int(rng.next() % UInt64(Self.tricky.count))] }
-        let length = Int(rng.next() % 50)
-        var scalars = String.UnicodeScalarView()
-        for _ in 0..<length {
-            let r = rng.next() % 100
-            let value: UInt32 =
-                r < 80
-                ? UInt32(0x20 + rng.next() % 95)
-                : r < 90 ? UInt32(rng.next() % 0x20) : UInt32(0xA0 + rng.next() % 0x700)
-            scalars.append(Unicode.Scalar(value) ?? "?")
-        }
-        return String(scalars)
+        rng.next() % 3 == 0 ? Self.tricky[Int(rng.next() % UInt64(Self.tricky.count))] : randomString(&rng)
     }
     mutating func maybe<T>(_ make: (inout Values) -> T) -> T? { rng.next() % 2 == 0 ? nil : make(&self) }
     mutating func optionalString() -> String? { maybe { $0.string() } }
@@ -126,7 +104,7 @@ private func everyMemberSet(_ value: Any, path: String = "") -> [String] {
 struct PayloadWriterTests {
     @Test("2,000 random events of each hand-written type: identical bytes, and they decode back equal")
     func randomValues() throws {
-        var values = Values(rng: SplitMix(state: 0x5EED))
+        var values = Values(rng: SeededGenerator(state: 0x5EED))
         for _ in 0..<2_000 {
             let par = values.parPushed()
             let code = values.codeIssued()

@@ -29,12 +29,11 @@ struct FlowGenerator {
     private var clientJKT = ""
     /// One `x-fapi-interaction-id` per flow (the client reuses it across PAR, authorize and token).
     private var fapiInteractionID = ""
-    private let scopes = ["openid accounts", "openid payments offline_access", "openid accounts transactions balances"]
-    /// `scopes` split into their values once (a grant lists them one by one).
-    private let scopeLists = [
-        ["openid", "accounts"], ["openid", "payments", "offline_access"],
-        ["openid", "accounts", "transactions", "balances"],
+    private static let scopes = [
+        "openid accounts", "openid payments offline_access", "openid accounts transactions balances",
     ]
+    /// `scopes` split into their values once (a grant lists them one by one).
+    private static let scopeLists = scopes.map { $0.split(separator: " ").map(String.init) }
 
     init(seed: UInt64) {
         random = FastRandom(seed: seed)
@@ -58,7 +57,7 @@ struct FlowGenerator {
             let e = ParPushed(
                 clientID: client, requestID: TimeOrderedID.make(timeMicros: now, using: &random),
                 requestURIHash: random.identifier(43), expiresAtMicros: now + 60_000_000,
-                scope: random.pick(scopes), redirectURI: "https://\(client).example.com/callback",
+                scope: random.pick(Self.scopes), redirectURI: "https://\(client).example.com/callback",
                 codeChallenge: random.identifier(43), codeChallengeMethod: "S256", state: random.identifier(24),
                 nonce: random.identifier(24), dpopJKT: clientJKT, requestObject: nil)
             return [
@@ -69,11 +68,11 @@ struct FlowGenerator {
         case 1:
             grant = TimeOrderedID.make(timeMicros: now, using: &random)
             codeID = TimeOrderedID.make(timeMicros: now, using: &random)
-            let pick = Int(random.next() % UInt64(scopes.count))
-            let scope = scopes[pick]
+            let pick = Int(random.next() % UInt64(Self.scopes.count))
+            let scope = Self.scopes[pick]
             let g = GrantCreated(
                 grantID: grant, clientID: client, subject: subject,
-                scopes: scopeLists[pick],
+                scopes: Self.scopeLists[pick],
                 authorizationDetails: nil)
             let c = CodeIssued(
                 clientID: client, subject: subject, grantID: grant, codeID: codeID, codeHash: random.identifier(43),
@@ -94,7 +93,7 @@ struct FlowGenerator {
                 accessTokenHash: random.identifier(43),
                 accessTokenExpiresAtMicros: now + 300_000_000,
                 refreshTokenID: TimeOrderedID.make(timeMicros: now, using: &random),
-                refreshTokenHash: random.identifier(43), scope: random.pick(scopes), tokenType: "DPoP",
+                refreshTokenHash: random.identifier(43), scope: random.pick(Self.scopes), tokenType: "DPoP",
                 confirmation: Confirmation(jkt: clientJKT), codeID: codeID)
             return [
                 NewEvent(

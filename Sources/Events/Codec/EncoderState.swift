@@ -80,10 +80,18 @@ final class _EventJSONEncoderState {
     /// Appends the finished output to `buffer`, or throws a misuse found on the way.
     @usableFromInline
     func finish(into buffer: inout [UInt8]) throws {
+        try finish()
+        buffer.append(contentsOf: output)
+    }
+
+    /// Closes what is open, or throws a misuse found on the way; the JSON is then `output`.
+    func finish() throws {
         try closeFrames(above: -1)
         if let deferredError { throw deferredError }
-        buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
     }
+
+    /// The bytes written so far (valid while this state lives).
+    var output: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
     // MARK: Frames
 

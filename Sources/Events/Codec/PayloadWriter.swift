@@ -15,34 +15,14 @@ protocol MemberWritten {
 }
 
 extension MemberWritten {
-    /// This value's JSON object, written into a scratch buffer (`base`, `count`), so that the
-    /// caller can allocate the record once, at its exact size. (No frame stack: nothing here
-    /// goes through `Encoder` containers.)
+    /// This value's JSON object, in a scratch buffer (its `output`). No frame stack: nothing here
+    /// goes through `Encoder` containers.
     func payloadScratch() -> _EventJSONEncoderState {
         let state = _EventJSONEncoderState(maxDepth: 64, capacity: 2_048, frameCapacity: 1)
         var object = PayloadObject(state: state)
         writeMembers(&object)
         object.close()
         return state
-    }
-
-    /// Appends this value's JSON object to `buffer`.
-    func writePayload(into buffer: inout [UInt8]) {
-        let scratch = payloadScratch()
-        buffer.append(contentsOf: UnsafeBufferPointer(start: scratch.base, count: scratch.count))
-    }
-}
-
-extension EventBody {
-    /// The payload when its type is written member by member.
-    var memberWritten: (any MemberWritten)? {
-        switch self {
-        case .parPushed(let p): p
-        case .codeIssued(let p): p
-        case .grantCreated(let p): p
-        case .tokensIssued(let p): p
-        default: nil
-        }
     }
 }
 
