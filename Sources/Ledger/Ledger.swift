@@ -43,6 +43,14 @@ public final class Ledger: @unchecked Sendable {
         /// Commit cycles synced but not yet projected before the committer waits for the projector.
         /// When the projector falls behind it takes them all in one transaction (cheaper per event).
         public var projectorBacklogMax = 8
+        /// Group-commit window (µs): while the Ledger is busy, a batch is taken no sooner than this
+        /// after the previous one, so that one write, one `fdatasync` and one projection transaction
+        /// serve more commands (fewer syncs, transactions and thread wake-ups per command). A command
+        /// arriving after a quiet spell, or after a small batch, is taken at once, so a lone client
+        /// never waits. 0: no window.
+        public var groupCommitWindowMicros: Int64 = Ledger.groupCommitWindowDefault
+        /// "Busy": the previous batch held at least this many commands.
+        public var groupCommitBusyCommands = 4
 
         /// Apply events to the SQLite projection (off only in the journal-alone benchmark).
         public var projectionEnabled = true
@@ -89,6 +97,10 @@ public final class Ledger: @unchecked Sendable {
     private var state: LiveState
     private var lastTimeMicros: Int64
     private var decisionPass: UInt64 = 0
+    /// When the appender last took commands from the queue (monotonic µs), and how many: the
+    /// group-commit window's clock. Guarded by `queueCondition`.
+    private var lastTakeMicros: Int64 = 0
+    private var lastTakeCommands = 0
     private var nextJTIEvictionMicros: Int64 = 0
     /// The last decision pass the projector has applied (overlay entries up to it are pruned).
     private let projectedPass = Atomic<UInt64>(0)
@@ -187,6 +199,10 @@ public final class Ledger: @unchecked Sendable {
         try await execute(CheckpointBarrier())
         return durableSequence
     }
+
+    /// The default of ``Configuration/groupCommitWindowMicros``: 5 ms. Under the flows benchmark's load it
+    /// cuts syncs and projection transactions to about a third, for ~8% less server CPU per flow.
+    public static let groupCommitWindowDefault: Int64 = 5_000
 
     /// The default of ``Configuration/checkpointRecordsMax``.
     public static let checkpointRecordsDefault: UInt64 = 16_384
@@ -292,8 +308,23 @@ public final class Ledger: @unchecked Sendable {
                 appenderWaiting = false
                 if !signalled { break }  // timed out: maybe a checkpoint is due
             }
+            // Busy: let the batch fill until the group-commit window since the previous take has passed
+            // (callers do not signal meanwhile, `appenderWaiting` being false; `close` broadcasts).
+            if configuration.groupCommitWindowMicros > 0 && lastTakeCommands >= configuration.groupCommitBusyCommands {
+                while queue.count > queueHead && queue.count - queueHead < configuration.batchCommandsMax && !stopping
+                    && !checkpointRequested && failureReason == nil
+                {
+                    let remaining = lastTakeMicros + configuration.groupCommitWindowMicros - clock.monotonicMicros()
+                    guard remaining > 0 else { break }
+                    _ = queueCondition.wait(until: Date(timeIntervalSinceNow: Double(remaining) / 1_000_000))
+                }
+            }
             let available = queue.count - queueHead
             let take = min(available, configuration.batchCommandsMax)
+            if take > 0 {
+                lastTakeMicros = clock.monotonicMicros()
+                lastTakeCommands = take
+            }
             let taken = Array(queue[queueHead..<(queueHead + take)])
             queueHead += take
             if queueHead == queue.count {

@@ -267,4 +267,68 @@ struct LedgerTests {
         ledger.close()
         lock.release()
     }
+
+    @Test(
+        "group commit window: after a busy batch the next is taken no sooner than the window; a lone client's commands, and one after a quiet spell, are taken at once"
+    )
+    func groupCommitWindow() async throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let lock = try DataDirectoryLock.acquire(dataDirectory: dir.path)
+        let window: Int64 = 400_000
+        var config = Ledger.Configuration(dataDirectory: dir.path)
+        config.checkpointIntervalMicros = 1_000_000_000
+        config.groupCommitWindowMicros = window
+        config.groupCommitBusyCommands = 4
+        let ledger = try Ledger.open(
+            configuration: config, signer: P256CheckpointSigner(privateKey: .init()), logger: logger)
+        func wave(_ name: String, _ count: Int) async throws {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<count {
+                    group.addTask {
+                        try await ledger.execute(
+                            RegisterClient(
+                                clientID: "\(name)-\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        try await wave("a", 64)
+        try await wave("b", 16)
+        // A quiet spell, then one client's commands one after another: none waits for the window.
+        try await Task.sleep(for: .microseconds(window + 100_000))
+        let clock = ContinuousClock()
+        let started = clock.now
+        for i in 0..<5 {
+            try await ledger.execute(
+                RegisterClient(clientID: "lone-\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
+        }
+        let lone = clock.now - started
+        ledger.close()
+        lock.release()
+        // Were the window applied to them, the last four alone would take 4 windows (1.6 s).
+        #expect(lone < .microseconds(window * 2), "five sequential commands took \(lone)")
+
+        // The journal's passes (every event of a pass carries its time): after every pass of at
+        // least 4 commands, the next comes no sooner than the window (less a margin for the
+        // microseconds between taking a batch and stamping it).
+        var passes: [(time: Int64, events: Int)] = []
+        try JournalReader(dataDirectory: dir.path).forEach(from: 1) { record in
+            guard record.kind == .event else { return true }
+            if passes.last?.time == record.timeMicros {
+                passes[passes.count - 1].events += 1
+            } else {
+                passes.append((record.timeMicros, 1))
+            }
+            return true
+        }
+        #expect(passes.reduce(0) { $0 + $1.events } == 64 + 16 + 5)
+        var busyGaps: [Int64] = []
+        for (previous, next) in zip(passes, passes.dropFirst()) where previous.events >= 4 {
+            busyGaps.append(next.time - previous.time)
+        }
+        #expect(!busyGaps.isEmpty, "no busy pass: \(passes.map(\.events))")
+        #expect(busyGaps.allSatisfy { $0 >= window - 20_000 }, "gaps after busy passes (µs): \(busyGaps)")
+    }
 }

@@ -22,6 +22,8 @@ struct JournalBench: AsyncParsableCommand {
     @Option(help: "Durability: fsync or none.") var durability: String = "fsync"
     @Option(help: "Segment size limit in MiB.") var segmentMib: Int = 64
     @Option(help: "LZ4 effort: fast, or hc-N for LZ4HC level N (2…12).") var compression: String = "fast"
+    @Option(help: "Group-commit window in milliseconds (as `strongroom serve --group-commit-window-ms`).")
+    var groupCommitWindowMs: Double = Double(Ledger.groupCommitWindowDefault) / 1000
 
     func run() async throws {
         var logger = Logger(label: "strongroom-bench")
@@ -32,6 +34,10 @@ struct JournalBench: AsyncParsableCommand {
         var config = Ledger.Configuration(dataDirectory: dataDir)
         config.journal = JournalOptions(durability: mode, segmentBytesLimit: UInt64(segmentMib) << 20)
         config.projectionEnabled = !noProjection
+        guard (0...100).contains(groupCommitWindowMs) else {
+            throw ValidationError("--group-commit-window-ms must be between 0 and 100")
+        }
+        config.groupCommitWindowMicros = Int64(groupCommitWindowMs * 1000)
         if compression != "fast" {
             guard compression.hasPrefix("hc-"), let level = Int(compression.dropFirst(3)), (2...12).contains(level)
             else {
@@ -68,7 +74,7 @@ struct JournalBench: AsyncParsableCommand {
         let stored = Double(stats.storedBytes - startStats.storedBytes)
         let batches = stats.batches - startStats.batches
         print(
-            "writers=\(writers) in_flight_per_writer=\(inFlight) durability=\(durability) projection=\(!noProjection) compression=\(compression)"
+            "writers=\(writers) in_flight_per_writer=\(inFlight) durability=\(durability) projection=\(!noProjection) compression=\(compression) group_commit_window_ms=\(groupCommitWindowMs)"
         )
         print(
             "events=\(eventCount) commands=\(histograms.total) batches=\(batches) syncs=\(stats.syncs) seconds=\(String(format: "%.3f", seconds)) events_per_batch=\(batches == 0 ? 0 : eventCount / batches)"

@@ -43,6 +43,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Journal durability: fsync (default) or none (tests only).") var durability: String = "fsync"
     @Option(help: "Journal compression: fast (LZ4, default) or hc-N (LZ4HC level N, 2…12: smaller, more CPU).")
     var journalCompression: String = "fast"
+    @Option(
+        help:
+            "Group-commit window in milliseconds: while busy, a journal batch is taken no sooner than this after the previous one, so that one write, fdatasync and projection transaction serve more requests (adds at most this much latency, and only while busy). 0 disables it."
+    )
+    var groupCommitWindowMs: Double = Double(Ledger.groupCommitWindowDefault) / 1000
 
     func run() async throws {
         let logger = makeLogger()
@@ -65,6 +70,10 @@ struct Serve: AsyncParsableCommand {
         let signer = try loadOrCreateJournalSigner(layout, logger: logger)
         var config = Ledger.Configuration(dataDirectory: layout.root)
         config.journal.durability = mode
+        guard (0...100).contains(groupCommitWindowMs) else {
+            throw ValidationError("--group-commit-window-ms must be between 0 and 100")
+        }
+        config.groupCommitWindowMicros = Int64(groupCommitWindowMs * 1000)
         if journalCompression != "fast" {
             guard journalCompression.hasPrefix("hc-"), let level = Int(journalCompression.dropFirst(3)),
                 (2...12).contains(level)
