@@ -10,6 +10,8 @@ final class Applier: @unchecked Sendable {
     private let connection: OpaquePointer
     private var statements = [SQLiteWriteStatement?](repeating: nil, count: Statement.allCases.count)
     private let streams: StreamIndexWriter
+    /// This transaction's changes to pushed requests and codes, for `RecentRows` once it commits.
+    private var recentChanges: [RecentRows.Change] = []
 
     init(connection: OpaquePointer) {
         self.connection = connection
@@ -20,7 +22,16 @@ final class Applier: @unchecked Sendable {
     func finish() throws { try streams.flush() }
 
     /// Forgets rows collected by a transaction that failed (call before each transaction).
-    func begin() { streams.discard() }
+    func begin() {
+        streams.discard()
+        recentChanges.removeAll(keepingCapacity: true)
+    }
+
+    /// The transaction's changes to pushed requests and codes (call once it is about to commit).
+    func takeRecentChanges() -> [RecentRows.Change] {
+        defer { recentChanges.removeAll(keepingCapacity: true) }
+        return recentChanges
+    }
 
     /// Every statement the projection runs, by name (an `Int` enum: looked up per row, so no string hashing).
     enum Statement: Int, CaseIterable {
@@ -194,6 +205,16 @@ final class Applier: @unchecked Sendable {
             s.bind(e.grantManagementAction)
             s.bind(e.grantID)
             try s.run()
+            recentChanges.append(
+                .pushed(
+                    PushedRequestRow(
+                        requestID: e.requestID, requestURIHash: e.requestURIHash, clientID: e.clientID,
+                        expiresMicros: e.expiresAtMicros, scope: e.scope, redirectURI: e.redirectURI,
+                        dpopJKT: e.dpopJKT, responseType: e.responseType, codeChallenge: e.codeChallenge,
+                        codeChallengeMethod: e.codeChallengeMethod, state: e.state, nonce: e.nonce,
+                        acrValues: e.acrValues, essentialACR: e.essentialACR, prompt: e.prompt,
+                        maxAgeSeconds: e.maxAgeSeconds, authorizationDetails: e.authorizationDetails,
+                        usedSequence: nil, grantManagementAction: e.grantManagementAction, grantID: e.grantID)))
         case .codeIssued(let e):
             let s = try statement(.insertCode)
             s.bind(e.codeID)
@@ -215,6 +236,16 @@ final class Applier: @unchecked Sendable {
             s.bind(e.sessionID)
             s.bind(e.grantManagementAction)
             try s.run()
+            recentChanges.append(
+                .code(
+                    CodeRow(
+                        codeID: e.codeID, codeHash: e.codeHash, clientID: e.clientID, subject: e.subject,
+                        grantID: e.grantID, expiresMicros: e.expiresAtMicros, redeemedSequence: nil, scope: e.scope,
+                        redirectURI: e.redirectURI, dpopJKT: e.dpopJKT, codeChallenge: e.codeChallenge,
+                        nonce: e.nonce, authTimeMicros: e.authTimeMicros, acr: e.acr,
+                        // As the column reads back: the words of the space-joined list.
+                        amr: e.amr.joined(separator: " ").split(separator: " ").map(String.init),
+                        grantManagementAction: e.grantManagementAction)))
             if let requestID = e.requestID { try usePAR(requestID, sequence: sequence) }
         case .grantCreated(let e):
             let s = try statement(.insertGrant)
@@ -253,6 +284,7 @@ final class Applier: @unchecked Sendable {
                 s.bind(sequence)
                 s.bind(code)
                 try s.run()
+                recentChanges.append(.redeemed(codeID: code, sequence: sequence))
             }
         // The grant's "last used" is derived from its newest token (`Lookups.grantColumns`).
         case .grantRevoked(let e):
@@ -294,6 +326,7 @@ final class Applier: @unchecked Sendable {
         s.bind(sequence)
         s.bind(requestID)
         try s.run()
+        recentChanges.append(.used(requestID: requestID, sequence: sequence))
     }
 
     private func insertToken(

@@ -128,6 +128,11 @@ public struct UserRow: Sendable, Equatable {
 /// through ``PointReader`` (raw read-only connections, statements prepared once).
 extension ProjectionStore {
     public func pushedRequest(_ requestID: String) throws -> PushedRequestRow? {
+        if let recent = recentRows.pushedRequests.value(requestID) { return recent }
+        return try readPushedRequest(requestID)
+    }
+
+    private func readPushedRequest(_ requestID: String) throws -> PushedRequestRow? {
         try points.row(
             """
             SELECT request_id, request_uri_hash, client_id, expires_micros, scope, redirect_uri, dpop_jkt,
@@ -149,6 +154,11 @@ extension ProjectionStore {
     }
 
     public func code(_ codeID: String) throws -> CodeRow? {
+        if let recent = recentRows.codes.value(codeID) { return recent }
+        return try readCode(codeID)
+    }
+
+    private func readCode(_ codeID: String) throws -> CodeRow? {
         try points.row(
             """
             SELECT code_id, code_hash, client_id, subject, grant_id, expires_micros, redeemed_sequence, scope,
@@ -164,6 +174,27 @@ extension ProjectionStore {
                 authTimeMicros: r[12].int64 ?? 0, acr: r[13].string ?? "", amr: Self.words(r[14].string),
                 grantManagementAction: r[15].string)
         }
+    }
+
+    /// Every remembered pushed request and code that differs from its SQLite row, described (empty
+    /// when they agree), and how many were compared. For tests: call it when no `apply` runs.
+    public func recentRowsDisagreeing() throws -> (compared: Int, differing: [String]) {
+        var differing: [String] = []
+        let requests = recentRows.pushedRequests.snapshot
+        for (id, remembered) in requests {
+            let stored = try readPushedRequest(id)
+            if stored != remembered {
+                differing.append("par \(id): remembered \(remembered), stored \(String(describing: stored))")
+            }
+        }
+        let codes = recentRows.codes.snapshot
+        for (id, remembered) in codes {
+            let stored = try readCode(id)
+            if stored != remembered {
+                differing.append("code \(id): remembered \(remembered), stored \(String(describing: stored))")
+            }
+        }
+        return (requests.count + codes.count, differing)
     }
 
     /// An SSO session (rows never change once written, so a row read once is remembered).

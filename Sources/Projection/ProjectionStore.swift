@@ -92,6 +92,8 @@ public final class ProjectionStore: Sendable {
     /// never changed, so a row read once stays what the projection holds; an SSO session is read at
     /// every authorization it serves (by the endpoint and by the decision).
     let sessionMemo = BoundedMemo<SessionRow>(entriesMax: 50_000)
+    /// Pushed requests and codes as this store's transactions wrote them (``RecentRows``).
+    let recentRows = RecentRows()
 
     private init(path: String, pool: DatabasePool) {
         self.path = path
@@ -165,7 +167,7 @@ public final class ProjectionStore: Sendable {
     /// as the link after the last of them. Inputs at or below the stored sequence are skipped.
     public func apply(_ inputs: [ProjectionInput], chainHead: ChainLink) throws {
         guard let last = inputs.last else { return }
-        try pool.write { db in
+        let changes = try pool.write { db in
             var lastSequence = try Self.readLastSequence(db)
             guard let connection = db.sqliteConnection else { throw ProjectionError.noConnection }
             let applier = applierSlot.applier(for: connection)
@@ -186,7 +188,10 @@ public final class ProjectionStore: Sendable {
             try db.cachedStatement(
                 sql: "UPDATE projection_state SET last_sequence = ?, chain_head = ?, last_time_micros = ? WHERE id = 1"
             ).execute(arguments: [Int64(lastSequence), chainHead.hex, time])
+            return applier.takeRecentChanges()
         }
+        // Committed: the remembered rows follow.
+        recentRows.absorb(changes)
     }
 
     /// Every table's rows, each rendered as one line, ordered by primary key: what two projections
