@@ -10,11 +10,14 @@ final class Applier: @unchecked Sendable {
     private let connection: OpaquePointer
     private var statements = [SQLiteWriteStatement?](repeating: nil, count: Statement.allCases.count)
     private let streams: StreamIndexWriter
-    /// This transaction's changes to pushed requests and codes, for `RecentRows` once it commits.
+    /// This transaction's changes to pushed requests and codes, for `RecentRows` once it commits
+    /// (collected only for a store that remembers them).
     private var recentChanges: [RecentRows.Change] = []
+    private let collectsRecentRows: Bool
 
-    init(connection: OpaquePointer) {
+    init(connection: OpaquePointer, collectsRecentRows: Bool) {
         self.connection = connection
+        self.collectsRecentRows = collectsRecentRows
         self.streams = StreamIndexWriter(connection: connection)
     }
 
@@ -25,6 +28,10 @@ final class Applier: @unchecked Sendable {
     func begin() {
         streams.discard()
         recentChanges.removeAll(keepingCapacity: true)
+    }
+
+    private func recent(_ change: @autoclosure () -> RecentRows.Change) {
+        if collectsRecentRows { recentChanges.append(change()) }
     }
 
     /// The transaction's changes to pushed requests and codes (call once it is about to commit).
@@ -205,7 +212,7 @@ final class Applier: @unchecked Sendable {
             s.bind(e.grantManagementAction)
             s.bind(e.grantID)
             try s.run()
-            recentChanges.append(
+            recent(
                 .pushed(
                     PushedRequestRow(
                         requestID: e.requestID, requestURIHash: e.requestURIHash, clientID: e.clientID,
@@ -236,7 +243,7 @@ final class Applier: @unchecked Sendable {
             s.bind(e.sessionID)
             s.bind(e.grantManagementAction)
             try s.run()
-            recentChanges.append(
+            recent(
                 .code(
                     CodeRow(
                         codeID: e.codeID, codeHash: e.codeHash, clientID: e.clientID, subject: e.subject,
@@ -284,7 +291,7 @@ final class Applier: @unchecked Sendable {
                 s.bind(sequence)
                 s.bind(code)
                 try s.run()
-                recentChanges.append(.redeemed(codeID: code, sequence: sequence))
+                recent(.redeemed(codeID: code, sequence: sequence))
             }
         // The grant's "last used" is derived from its newest token (`Lookups.grantColumns`).
         case .grantRevoked(let e):
@@ -326,7 +333,7 @@ final class Applier: @unchecked Sendable {
         s.bind(sequence)
         s.bind(requestID)
         try s.run()
-        recentChanges.append(.used(requestID: requestID, sequence: sequence))
+        recent(.used(requestID: requestID, sequence: sequence))
     }
 
     private func insertToken(

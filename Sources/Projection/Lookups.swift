@@ -128,7 +128,7 @@ public struct UserRow: Sendable, Equatable {
 /// through ``PointReader`` (raw read-only connections, statements prepared once).
 extension ProjectionStore {
     public func pushedRequest(_ requestID: String) throws -> PushedRequestRow? {
-        if let recent = recentRows.pushedRequests.value(requestID) { return recent }
+        if let recent = recentRows?.pushedRequests.value(requestID) { return recent }
         return try readPushedRequest(requestID)
     }
 
@@ -154,7 +154,7 @@ extension ProjectionStore {
     }
 
     public func code(_ codeID: String) throws -> CodeRow? {
-        if let recent = recentRows.codes.value(codeID) { return recent }
+        if let recent = recentRows?.codes.value(codeID) { return recent }
         return try readCode(codeID)
     }
 
@@ -180,14 +180,14 @@ extension ProjectionStore {
     /// when they agree), and how many were compared. For tests: call it when no `apply` runs.
     public func recentRowsDisagreeing() throws -> (compared: Int, differing: [String]) {
         var differing: [String] = []
-        let requests = recentRows.pushedRequests.snapshot
+        let requests = recentRows?.pushedRequests.snapshot ?? [:]
         for (id, remembered) in requests {
             let stored = try readPushedRequest(id)
             if stored != remembered {
                 differing.append("par \(id): remembered \(remembered), stored \(String(describing: stored))")
             }
         }
-        let codes = recentRows.codes.snapshot
+        let codes = recentRows?.codes.snapshot ?? [:]
         for (id, remembered) in codes {
             let stored = try readCode(id)
             if stored != remembered {

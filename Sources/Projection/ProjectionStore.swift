@@ -87,17 +87,20 @@ public final class ProjectionStore: Sendable {
     let points: PointReader
     /// The writer connection's applier, with its statements prepared once (not per transaction).
     /// Touched only inside `pool.write`, which serializes it.
-    private let applierSlot = ApplierSlot()
+    private let applierSlot: ApplierSlot
     /// SSO sessions already read. A session row is written once (`Applier`'s `insertSession`) and
     /// never changed, so a row read once stays what the projection holds; an SSO session is read at
     /// every authorization it serves (by the endpoint and by the decision).
     let sessionMemo = BoundedMemo<SessionRow>(entriesMax: 50_000)
-    /// Pushed requests and codes as this store's transactions wrote them (``RecentRows``).
-    let recentRows = RecentRows()
+    /// Pushed requests and codes as this store's transactions wrote them (``RecentRows``); none for a
+    /// bulk load (a rebuild reads nothing back, and its memory stays bounded by the batch).
+    let recentRows: RecentRows?
 
-    private init(path: String, pool: DatabasePool) {
+    private init(path: String, pool: DatabasePool, remembersRecentRows: Bool) {
         self.path = path
         self.pool = pool
+        self.recentRows = remembersRecentRows ? RecentRows() : nil
+        self.applierSlot = ApplierSlot(collectsRecentRows: remembersRecentRows)
         self.points = PointReader(path: path)
     }
 
@@ -139,7 +142,7 @@ public final class ProjectionStore: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = OFF")
             }
         }
-        return ProjectionStore(path: path, pool: pool)
+        return ProjectionStore(path: path, pool: pool, remembersRecentRows: !bulkLoad)
     }
 
     public func state() throws -> ProjectionState {
@@ -191,7 +194,7 @@ public final class ProjectionStore: Sendable {
             return applier.takeRecentChanges()
         }
         // Committed: the remembered rows follow.
-        recentRows.absorb(changes)
+        recentRows?.absorb(changes)
     }
 
     /// Every table's rows, each rendered as one line, ordered by primary key: what two projections
@@ -257,6 +260,9 @@ extension ProjectionStore {
 final class ApplierSlot: @unchecked Sendable {
     private var connection: OpaquePointer?
     private var cached: Applier?
+    private let collectsRecentRows: Bool
+
+    init(collectsRecentRows: Bool) { self.collectsRecentRows = collectsRecentRows }
 
     /// Drops the applier (finalizing its statements).
     func release() {
@@ -266,7 +272,7 @@ final class ApplierSlot: @unchecked Sendable {
 
     func applier(for connection: OpaquePointer) -> Applier {
         if let cached, self.connection == connection { return cached }
-        let fresh = Applier(connection: connection)
+        let fresh = Applier(connection: connection, collectsRecentRows: collectsRecentRows)
         self.connection = connection
         cached = fresh
         return fresh
