@@ -105,9 +105,7 @@ extension LedgerProtocolTests {
         try assertGrantMemoryMatchesProjection(ledger)
 
         // Reopened, the memory is empty and the same decisions come from the projection.
-        ledger.close()
-        lock.release()
-        (ledger, lock) = try open()
+        (ledger, lock) = try reopen(ledger, lock)
         defer {
             ledger.close()
             lock.release()

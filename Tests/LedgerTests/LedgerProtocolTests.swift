@@ -32,6 +32,13 @@ struct LedgerProtocolTests {
         return (ledger, lock)
     }
 
+    /// Closes `ledger`, releases its lock and opens the data directory again (a restart).
+    func reopen(_ ledger: Ledger, _ lock: DataDirectoryLock) throws -> (Ledger, DataDirectoryLock) {
+        ledger.close()
+        lock.release()
+        return try open()
+    }
+
     /// Client, user, a pushed request, a session: ready for `CompleteAuthorization`.
     func prepare(_ ledger: Ledger, now: Int64) async throws -> (requestID: String, sessionID: String) {
         try await ledger.execute(

@@ -79,9 +79,7 @@ extension LedgerProtocolTests {
         let rememberedCode = try ledger.projection.code("code-1")
 
         // A fresh store remembers nothing and reads the same rows from SQLite.
-        ledger.close()
-        lock.release()
-        (ledger, lock) = try open()
+        (ledger, lock) = try reopen(ledger, lock)
         defer {
             ledger.close()
             lock.release()
