@@ -57,41 +57,44 @@ public enum Base64URL {
     /// non-canonical final character (unused bits set).
     public static func decode(_ text: String) -> [UInt8]? {
         var text = text
-        return text.withUTF8 { input -> [UInt8]? in
-            let remainder = input.count % 4
-            guard remainder != 1 else { return nil }
-            var output = [UInt8]()
-            output.reserveCapacity(input.count * 3 / 4)
-            var i = 0
-            while i + 4 <= input.count {
-                let a = values[Int(input[i])]
-                let b = values[Int(input[i + 1])]
-                let c = values[Int(input[i + 2])]
-                let d = values[Int(input[i + 3])]
-                guard (a | b | c | d) & 0xC0 == 0 else { return nil }
-                let n = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                output.append(UInt8(n >> 16 & 0xFF))
-                output.append(UInt8(n >> 8 & 0xFF))
-                output.append(UInt8(n & 0xFF))
-                i += 4
-            }
-            if remainder == 2 {
-                let a = values[Int(input[i])]
-                let b = values[Int(input[i + 1])]
-                // Canonical: the 4 unused low bits of the last character are zero.
-                guard (a | b) & 0xC0 == 0, b & 0x0F == 0 else { return nil }
-                output.append(a << 2 | b >> 4)
-            } else if remainder == 3 {
-                let a = values[Int(input[i])]
-                let b = values[Int(input[i + 1])]
-                let c = values[Int(input[i + 2])]
-                // Canonical: the 2 unused low bits of the last character are zero.
-                guard (a | b | c) & 0xC0 == 0, c & 0x03 == 0 else { return nil }
-                let n = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6
-                output.append(UInt8(n >> 16 & 0xFF))
-                output.append(UInt8(n >> 8 & 0xFF))
-            }
-            return output
+        return text.withUTF8 { decode(utf8: $0) }
+    }
+
+    /// ``decode(_:)`` of text given as its UTF-8 bytes (a part of a larger buffer: no copy).
+    public static func decode(utf8 input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let remainder = input.count % 4
+        guard remainder != 1 else { return nil }
+        var output = [UInt8]()
+        output.reserveCapacity(input.count * 3 / 4)
+        var i = 0
+        while i + 4 <= input.count {
+            let a = values[Int(input[i])]
+            let b = values[Int(input[i + 1])]
+            let c = values[Int(input[i + 2])]
+            let d = values[Int(input[i + 3])]
+            guard (a | b | c | d) & 0xC0 == 0 else { return nil }
+            let n = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+            output.append(UInt8(n >> 16 & 0xFF))
+            output.append(UInt8(n >> 8 & 0xFF))
+            output.append(UInt8(n & 0xFF))
+            i += 4
         }
+        if remainder == 2 {
+            let a = values[Int(input[i])]
+            let b = values[Int(input[i + 1])]
+            // Canonical: the 4 unused low bits of the last character are zero.
+            guard (a | b) & 0xC0 == 0, b & 0x0F == 0 else { return nil }
+            output.append(a << 2 | b >> 4)
+        } else if remainder == 3 {
+            let a = values[Int(input[i])]
+            let b = values[Int(input[i + 1])]
+            let c = values[Int(input[i + 2])]
+            // Canonical: the 2 unused low bits of the last character are zero.
+            guard (a | b | c) & 0xC0 == 0, c & 0x03 == 0 else { return nil }
+            let n = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6
+            output.append(UInt8(n >> 16 & 0xFF))
+            output.append(UInt8(n >> 8 & 0xFF))
+        }
+        return output
     }
 }

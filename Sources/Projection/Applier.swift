@@ -266,6 +266,7 @@ final class Applier: @unchecked Sendable {
             s.bind(time)
             s.bind(Self.updatedBy(actor))
             try s.run()
+            recent(.grantChanged(subject: e.subject, clientID: e.clientID))
         case .grantUpdated(let e):
             let s = try statement(.updateGrant)
             s.bind(e.scopesAfter.joined(separator: " "))
@@ -273,6 +274,7 @@ final class Applier: @unchecked Sendable {
             s.bind(Self.updatedBy(actor))
             s.bind(e.grantID)
             try s.run()
+            recent(.grantChanged(subject: e.subject, clientID: e.clientID))
             // GM-03: refresh tokens minted before the merge / replace stop working.
             let t = try statement(.revokeEarlierRefreshTokens)
             t.bind(e.grantID)
@@ -301,6 +303,7 @@ final class Applier: @unchecked Sendable {
             s.bind(e.reason)
             s.bind(e.grantID)
             try s.run()
+            recent(.grantRevoked)
             let t = try statement(.revokeGrantTokens)
             t.bind(e.grantID)
             try t.run()

@@ -176,8 +176,8 @@ extension ProjectionStore {
         }
     }
 
-    /// Every remembered pushed request and code that differs from its SQLite row, described (empty
-    /// when they agree), and how many were compared. For tests: call it when no `apply` runs.
+    /// Every remembered pushed request, code and list of active grants that differs from SQLite,
+    /// described (empty when they agree), and how many were compared. For tests: call it when no `apply` runs.
     public func recentRowsDisagreeing() throws -> (compared: Int, differing: [String]) {
         var differing: [String] = []
         let requests = recentRows?.pushedRequests.snapshot ?? [:]
@@ -194,7 +194,19 @@ extension ProjectionStore {
                 differing.append("code \(id): remembered \(remembered), stored \(String(describing: stored))")
             }
         }
-        return (requests.count + codes.count, differing)
+        let grants = recentRows?.activeGrants.snapshot ?? [:]
+        for (key, remembered) in grants {
+            guard let (subject, clientID) = RecentRows.splitActiveGrantKey(key) else {
+                differing.append("active grants: unreadable key \(key)")
+                continue
+            }
+            let stored = try readActiveGrantPermissions(subject: subject, clientID: clientID)
+            if stored != remembered {
+                differing.append(
+                    "active grants of \(subject) to \(clientID): remembered \(remembered), stored \(stored)")
+            }
+        }
+        return (requests.count + codes.count + grants.count, differing)
     }
 
     /// An SSO session (rows never change once written, so a row read once is remembered).
@@ -263,6 +275,16 @@ extension ProjectionStore {
     /// The active grants of `subject` to `clientID`, newest first, as ``grantPermissions(_:)`` gives
     /// them (what remembered consent is looked up in, without the "last used" lookups).
     public func activeGrantPermissions(subject: String, clientID: String) throws -> [GrantPermissions] {
+        guard let recentRows else { return try readActiveGrantPermissions(subject: subject, clientID: clientID) }
+        let key = RecentRows.activeGrantKey(subject: subject, clientID: clientID)
+        if let remembered = recentRows.activeGrants.value(key) { return remembered }
+        let generation = recentRows.activeGrants.generation
+        let grants = try readActiveGrantPermissions(subject: subject, clientID: clientID)
+        recentRows.activeGrants.remember(key, grants, ifNothingForgottenSince: generation)
+        return grants
+    }
+
+    private func readActiveGrantPermissions(subject: String, clientID: String) throws -> [GrantPermissions] {
         try points.rows(
             """
             SELECT grant_id, client_id, subject, scopes FROM grants

@@ -10,6 +10,12 @@
 /// what decisions consult for what the projection does not show yet. A row not remembered (never
 /// seen by this process, or dropped when the memory starts over at its bound) is read from SQLite.
 /// Keys come only from journaled events, so clients cannot fill it with unknown ids.
+///
+/// It also keeps the active grants of a subject to a client as the authorization endpoint read them
+/// for remembered consent (`activeGrantPermissions`). Those rows change, so this memory is filled by
+/// the reads and emptied by the writes: a committed grant creation or update forgets its subject and
+/// client, a revocation forgets them all, and a read is kept only if nothing was forgotten between
+/// the moment it started and the moment it is stored (``BoundedMemo/generation``).
 final class RecentRows: Sendable {
     /// About 8 seconds of flows at 1,000 flows/s; a request is used, and a code redeemed, within
     /// milliseconds of being written.
@@ -17,6 +23,25 @@ final class RecentRows: Sendable {
 
     let pushedRequests = BoundedMemo<PushedRequestRow>(entriesMax: RecentRows.entriesMax)
     let codes = BoundedMemo<CodeRow>(entriesMax: RecentRows.entriesMax)
+    /// `activeGrantKey(subject:clientID:)` → the active grants, newest first.
+    let activeGrants = BoundedMemo<[GrantPermissions]>(entriesMax: RecentRows.entriesMax)
+
+    /// Unambiguous whatever the identifiers contain: the subject's length comes first.
+    static func activeGrantKey(subject: String, clientID: String) -> String {
+        "\(subject.utf8.count):" + subject + clientID
+    }
+
+    /// The subject and client of an ``activeGrantKey(subject:clientID:)``.
+    static func splitActiveGrantKey(_ key: String) -> (subject: String, clientID: String)? {
+        let bytes = Array(key.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
+            let length = Int(String(decoding: bytes[..<colon], as: UTF8.self)), colon + 1 + length <= bytes.count
+        else { return nil }
+        return (
+            String(decoding: bytes[(colon + 1)..<(colon + 1 + length)], as: UTF8.self),
+            String(decoding: bytes[(colon + 1 + length)...], as: UTF8.self)
+        )
+    }
 
     /// One row change of a transaction, in the order the transaction made them.
     enum Change {
@@ -26,6 +51,10 @@ final class RecentRows: Sendable {
         case code(CodeRow)
         /// `UPDATE authorization_codes SET redeemed_sequence = ?`
         case redeemed(codeID: String, sequence: Int64)
+        /// A grant of `subject` to `clientID` inserted or its scopes changed.
+        case grantChanged(subject: String, clientID: String)
+        /// A grant revoked (the event names the grant only).
+        case grantRevoked
     }
 
     /// Makes a committed transaction's changes.
@@ -40,6 +69,9 @@ final class RecentRows: Sendable {
             case .code(let row): codes.remember(row.codeID, row)
             case .redeemed(let codeID, let sequence):
                 codes.update(codeID) { $0.redeemedSequence = sequence }
+            case .grantChanged(let subject, let clientID):
+                activeGrants.forget(Self.activeGrantKey(subject: subject, clientID: clientID))
+            case .grantRevoked: activeGrants.forgetAll()
             }
         }
     }

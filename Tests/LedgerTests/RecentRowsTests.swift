@@ -16,7 +16,7 @@ extension LedgerProtocolTests {
     }
 
     @Test(
-        "PAR-08, SP-28: remembered pushed requests and codes follow use, redemption and reuse exactly as SQLite does; a fresh store reads the same rows"
+        "PAR-08, SP-28, GM-03: remembered pushed requests, codes and consented grants follow use, redemption, merge, reuse and revocation exactly as SQLite does; a fresh store reads the same rows"
     )
     func recentRowsFollowTheProjection() async throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -32,6 +32,13 @@ extension LedgerProtocolTests {
         let issued = try #require(try ledger.projection.code("code-1"))
         #expect(issued.redeemedSequence == nil && issued.amr == ["pwd"] && issued.subject == "sub-1")
         try assertRecentRowsMatchProjection(ledger, atLeast: 2, "used, code issued")
+        // Remembered consent: read once from SQLite, then from memory.
+        func consented() throws -> [[String]] {
+            try ledger.projection.activeGrantPermissions(subject: "sub-1", clientID: Self.clientID).map(\.scopes)
+        }
+        #expect(try consented() == [["openid"]])
+        #expect(try consented() == [["openid"]])
+        try assertRecentRowsMatchProjection(ledger, atLeast: 3, "consent read")
 
         _ = try await ledger.execute(redeem("code-1", token: "1")).get()
         #expect(try ledger.projection.code("code-1")?.redeemedSequence != nil, "the redeemed code reads as unused")
@@ -53,7 +60,9 @@ extension LedgerProtocolTests {
         let full = try #require(try ledger.projection.pushedRequest("req-3"))
         #expect(full.usedSequence != nil && full.prompt == "consent" && full.maxAgeSeconds == 300)
         #expect(try ledger.projection.code("code-3")?.grantManagementAction == "merge")
-        try assertRecentRowsMatchProjection(ledger, atLeast: 4, "every column")
+        // The merge changed the grant: the remembered consent was forgotten and is read again.
+        #expect(try consented() == [["openid", "accounts"]])
+        try assertRecentRowsMatchProjection(ledger, atLeast: 5, "every column, merged grant")
 
         // Reuse: refused from the remembered row (redeemed), and the grant revoked.
         guard case .failure(let reuse) = try await ledger.execute(redeem("code-1", token: "1b")) else {
@@ -61,6 +70,7 @@ extension LedgerProtocolTests {
             return
         }
         #expect(reuse.code == .invalidGrant)
+        #expect(try consented() == [], "the grant revoked by the code's reuse is still remembered as consent")
         // A second request, denied: used without a code.
         try await push(ledger, "req-2", scope: "openid", action: nil, grantID: nil, now: now)
         let denied = CompleteAuthorization(
@@ -72,7 +82,7 @@ extension LedgerProtocolTests {
             code: nil, correlation: .none)
         _ = try await ledger.execute(denied)
         #expect(try ledger.projection.pushedRequest("req-2")?.usedSequence != nil)
-        try assertRecentRowsMatchProjection(ledger, atLeast: 5, "reused, denied")
+        try assertRecentRowsMatchProjection(ledger, atLeast: 6, "reused, denied")
         let remembered = try [
             ledger.projection.pushedRequest(requestID), ledger.projection.pushedRequest("req-2"),
         ]
@@ -89,5 +99,35 @@ extension LedgerProtocolTests {
             try [ledger.projection.pushedRequest(requestID), ledger.projection.pushedRequest("req-2")] == remembered)
         #expect(try ledger.projection.code("code-1") == rememberedCode)
         try assertReplayEquivalent(dir, live: ledger.projection)
+    }
+}
+
+@Suite("Projection: bounded memory")
+struct BoundedMemoTests {
+    @Test("a value read before something was forgotten is not kept; one read after is")
+    func generationGuard() {
+        let memo = BoundedMemo<Int>(entriesMax: 10)
+        let before = memo.generation
+        memo.forget("other")  // a commit changed some source meanwhile
+        memo.remember("k", 1, ifNothingForgottenSince: before)
+        #expect(memo.value("k") == nil)
+        let now = memo.generation
+        memo.remember("k", 2, ifNothingForgottenSince: now)
+        #expect(memo.value("k") == 2)
+        memo.forgetAll()
+        #expect(memo.value("k") == nil && memo.count == 0)
+        memo.remember("k", 3, ifNothingForgottenSince: now)
+        #expect(memo.value("k") == nil)
+    }
+
+    @Test("at its bound it starts over; update changes only what it holds")
+    func boundAndUpdate() {
+        let memo = BoundedMemo<Int>(entriesMax: 2)
+        memo.update("a") { $0 += 1 }
+        #expect(memo.count == 0)
+        for (i, key) in ["a", "b", "c"].enumerated() { memo.remember(key, i) }
+        #expect(memo.count == 1 && memo.value("c") == 2)
+        memo.update("c") { $0 += 10 }
+        #expect(memo.value("c") == 12)
     }
 }

@@ -40,23 +40,40 @@ public struct CompactJWS: Sendable, Hashable {
 
     private init(_ token: String) throws(JOSEError) {
         try Self.requireBoundedLength(token)
-        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count == 3 else {
-            throw JOSEError(
-                .malformed,
-                "a compact JWS has three base64url parts separated by '.', this has \(parts.count)"
-            )
+        // One pass over the bytes: the two separators, each part decoded where it lies, and the
+        // signing input copied once.
+        var text = token
+        let split = text.withUTF8 { bytes -> Split in
+            var (first, second, dots) = (0, 0, 0)
+            for i in bytes.indices where bytes[i] == UInt8(ascii: ".") {
+                if dots == 0 { first = i } else if dots == 1 { second = i }
+                dots += 1
+            }
+            guard dots == 2 else { return .partCount(dots + 1) }
+            return .parts(
+                header: Base64URL.decode(utf8: UnsafeBufferPointer(rebasing: bytes[..<first])),
+                payload: Base64URL.decode(utf8: UnsafeBufferPointer(rebasing: bytes[(first + 1)..<second])),
+                signature: Base64URL.decode(utf8: UnsafeBufferPointer(rebasing: bytes[(second + 1)...])),
+                signingInput: Array(UnsafeBufferPointer(rebasing: bytes[..<second])))
         }
-        let headerPart = String(decoding: parts[0], as: UTF8.self)
-        let payloadPart = String(decoding: parts[1], as: UTF8.self)
-        let signaturePart = String(decoding: parts[2], as: UTF8.self)
-        guard let headerBytes = Base64URL.decode(headerPart), !headerBytes.isEmpty else {
+        let decodedHeader: [UInt8]?
+        let decodedPayload: [UInt8]?
+        let decodedSignature: [UInt8]?
+        let signingInput: [UInt8]
+        switch split {
+        case .partCount(let count):
+            throw JOSEError(
+                .malformed, "a compact JWS has three base64url parts separated by '.', this has \(count)")
+        case .parts(let header, let payload, let signature, let input):
+            (decodedHeader, decodedPayload, decodedSignature, signingInput) = (header, payload, signature, input)
+        }
+        guard let headerBytes = decodedHeader, !headerBytes.isEmpty else {
             throw JOSEError(.malformed, "the JWS header is not unpadded base64url")
         }
-        guard let payload = Base64URL.decode(payloadPart) else {
+        guard let payload = decodedPayload else {
             throw JOSEError(.malformed, "the JWS payload is not unpadded base64url")
         }
-        guard let signature = Base64URL.decode(signaturePart) else {
+        guard let signature = decodedSignature else {
             throw JOSEError(.malformed, "the JWS signature is not unpadded base64url")
         }
         let header: [String: JSONValue]
@@ -72,8 +89,15 @@ public struct CompactJWS: Sendable, Hashable {
         self.kid = try Self.requireStringMember("kid", in: header, required: false)
         self.typ = try Self.requireStringMember("typ", in: header, required: false)
         self.payload = payload
-        self.signingInput = Array(parts[0]) + [UInt8(ascii: ".")] + Array(parts[1])
+        self.signingInput = signingInput
         self.signature = signature
+    }
+
+    /// What one scan of a compact JWS found: the decoded parts (nil: not base64url), or how many
+    /// parts there were when not three.
+    private enum Split {
+        case parts(header: [UInt8]?, payload: [UInt8]?, signature: [UInt8]?, signingInput: [UInt8])
+        case partCount(Int)
     }
 
     /// The payload parsed as a JWT claims set (RFC 7519 §7.2 step 10: a JSON object).
