@@ -250,8 +250,7 @@ final class Applier: @unchecked Sendable {
                         grantID: e.grantID, expiresMicros: e.expiresAtMicros, redeemedSequence: nil, scope: e.scope,
                         redirectURI: e.redirectURI, dpopJKT: e.dpopJKT, codeChallenge: e.codeChallenge,
                         nonce: e.nonce, authTimeMicros: e.authTimeMicros, acr: e.acr,
-                        // As the column reads back: the words of the space-joined list.
-                        amr: e.amr.joined(separator: " ").split(separator: " ").map(String.init),
+                        amr: ProjectionStore.words(e.amr.joined(separator: " ")),  // as the column reads back
                         grantManagementAction: e.grantManagementAction)))
             if let requestID = e.requestID { try usePAR(requestID, sequence: sequence) }
         case .grantCreated(let e):

@@ -318,7 +318,8 @@ extension ProjectionStore {
             revokedMicros: r[9].int64, revokedBy: r[10].string, revokeReason: r[11].string)
     }
 
-    private static func words(_ text: String?) -> [String] {
+    /// The words of a space-separated column (`amr`, `scopes`), as every read gives them.
+    static func words(_ text: String?) -> [String] {
         text.map { $0.split(separator: " ").map(String.init) } ?? []
     }
 

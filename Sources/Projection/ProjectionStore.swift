@@ -92,8 +92,8 @@ public final class ProjectionStore: Sendable {
     /// never changed, so a row read once stays what the projection holds; an SSO session is read at
     /// every authorization it serves (by the endpoint and by the decision).
     let sessionMemo = BoundedMemo<SessionRow>(entriesMax: 50_000)
-    /// Pushed requests and codes as this store's transactions wrote them (``RecentRows``); none for a
-    /// bulk load (a rebuild reads nothing back, and its memory stays bounded by the batch).
+    /// Pushed requests and codes as this store's transactions wrote them, and the active grants read
+    /// for remembered consent (``RecentRows``); none for a bulk load (a rebuild reads nothing back, and its memory stays bounded by the batch).
     let recentRows: RecentRows?
 
     private init(path: String, pool: DatabasePool, remembersRecentRows: Bool) {

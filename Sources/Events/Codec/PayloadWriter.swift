@@ -18,7 +18,7 @@ extension MemberWritten {
     /// This value's JSON object, in a scratch buffer (its `output`). No frame stack: nothing here
     /// goes through `Encoder` containers.
     func payloadScratch() -> _EventJSONEncoderState {
-        let state = _EventJSONEncoderState(maxDepth: 64, capacity: 2_048, frameCapacity: 1)
+        let state = _EventJSONEncoderState(maxDepth: EventJSONEncoder().maxDepth, capacity: 2_048, frameCapacity: 1)
         var object = PayloadObject(state: state)
         writeMembers(&object)
         object.close()
