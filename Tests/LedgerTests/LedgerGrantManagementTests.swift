@@ -212,7 +212,11 @@ extension LedgerProtocolTests {
         }
         // Turn the projection back into a v2 one: what a server of the previous release left behind.
         let path = dir + "/projection.sqlite"
-        let queue = try DatabaseQueue(path: path)
+        // The closed Ledger's last projection connections are released when its threads let go of
+        // it, a moment after `close()`; closing the last one checkpoints the WAL, so wait for that.
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
         try await queue.write { db in
             try db.execute(
                 sql: """
