@@ -128,10 +128,20 @@ let package = Package(
             ]
         ),
 
+        // NIO's event loops as Swift Concurrency's global executor (both executables install it).
+        .target(
+            name: "EventLoopExecutor",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+
         .executableTarget(
             name: "strongroom",
             dependencies: [
                 "Journal", "Events", "Projection", "Ledger", "JOSE", "Server", "OAuth", "Authn", "Audit",
+                "EventLoopExecutor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -144,7 +154,7 @@ let package = Package(
         .executableTarget(
             name: "strongroom-bench",
             dependencies: [
-                "Journal", "Events", "Projection", "Ledger", "JOSE", "Audit",
+                "Journal", "Events", "Projection", "Ledger", "JOSE", "Audit", "EventLoopExecutor",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

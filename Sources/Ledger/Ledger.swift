@@ -92,6 +92,8 @@ public final class Ledger: @unchecked Sendable {
 
     /// Set once, when the Ledger stops after a failure.
     private let failureState = Mutex<String?>(nil)
+    /// ``Statistics/windowWaits`` (counted by the appender, outside the committer's lock).
+    private let windowWaits = Atomic<UInt64>(0)
 
     // Owned by the appender thread only.
     private var state: LiveState
@@ -221,6 +223,18 @@ public final class Ledger: @unchecked Sendable {
         return durable
     }
 
+    /// How long the appender lets waiting commands gather before taking them (µs; 0 = take them now):
+    /// the rest of the group-commit window when the previous take was busy (at least
+    /// ``Configuration/groupCommitBusyCommands`` commands), nothing otherwise — a lone client's
+    /// sequential commands, and the first command after a quiet spell, never wait.
+    static func groupCommitWait(
+        lastTakeCommands: Int, lastTakeMicros: Int64, nowMicros: Int64, configuration: Configuration
+    ) -> Int64 {
+        guard configuration.groupCommitWindowMicros > 0, lastTakeCommands >= configuration.groupCommitBusyCommands
+        else { return 0 }
+        return max(0, lastTakeMicros + configuration.groupCommitWindowMicros - nowMicros)
+    }
+
     /// What the Ledger has written since it opened.
     public struct Statistics: Sendable {
         public var events: UInt64 = 0
@@ -235,12 +249,16 @@ public final class Ledger: @unchecked Sendable {
         /// Time the appender spent deciding + encoding, and writing batches (µs).
         public var decideMicros: UInt64 = 0
         public var writeMicros: UInt64 = 0
+        /// Times the appender let a batch fill for the group-commit window instead of taking it.
+        public var windowWaits: UInt64 = 0
     }
 
     public var statistics: Statistics {
         commitCondition.lock()
-        defer { commitCondition.unlock() }
-        return counters
+        var current = counters
+        commitCondition.unlock()
+        current.windowWaits = windowWaits.load(ordering: .relaxed)
+        return current
     }
 
     /// Nil while healthy; the reason once the Ledger stopped accepting commands after a failure.
@@ -311,14 +329,16 @@ public final class Ledger: @unchecked Sendable {
             }
             // Busy: let the batch fill until the group-commit window since the previous take has passed
             // (callers do not signal meanwhile, `appenderWaiting` being false; `close` broadcasts).
-            if configuration.groupCommitWindowMicros > 0 && lastTakeCommands >= configuration.groupCommitBusyCommands {
-                while queue.count > queueHead && queue.count - queueHead < configuration.batchCommandsMax && !stopping
-                    && !checkpointRequested && failureReason == nil
-                {
-                    let remaining = lastTakeMicros + configuration.groupCommitWindowMicros - clock.monotonicMicros()
-                    guard remaining > 0 else { break }
-                    _ = queueCondition.wait(until: Date(timeIntervalSinceNow: Double(remaining) / 1_000_000))
-                }
+            while queue.count > queueHead && queue.count - queueHead < configuration.batchCommandsMax && !stopping
+                && !checkpointRequested && failureReason == nil
+            {
+                let remaining = Self.groupCommitWait(
+                    lastTakeCommands: lastTakeCommands, lastTakeMicros: lastTakeMicros,
+                    nowMicros: clock.monotonicMicros(),
+                    configuration: configuration)
+                guard remaining > 0 else { break }
+                windowWaits.add(1, ordering: .relaxed)
+                _ = queueCondition.wait(until: Date(timeIntervalSinceNow: Double(remaining) / 1_000_000))
             }
             let available = queue.count - queueHead
             let take = min(available, configuration.batchCommandsMax)

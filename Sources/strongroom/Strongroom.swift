@@ -1,14 +1,13 @@
 import ArgumentParser
+import EventLoopExecutor
 import Foundation
-import NIOCore
-import NIOPosix
 import Projection
 
 /// The process entry point. `serve` first makes NIO's event loops Swift Concurrency's global
-/// executor, so that a request's async handler runs on the event loop threads instead of hopping
-/// between them and a separate thread pool (fewer threads and context switches on a small
-/// machine); `STRONGROOM_NIO_EXECUTOR=0` keeps Swift's default pool. This must happen before any
-/// other async work, hence here.
+/// executor (`GenericEventLoopExecutor`), so that a request's async handler runs on the event loop
+/// threads instead of hopping between them and a separate thread pool (fewer threads and context
+/// switches on a small machine); `STRONGROOM_NIO_EXECUTOR=0` keeps Swift's default pool. This must
+/// happen before any other async work, hence here.
 @main
 enum StrongroomMain {
     static func main() async {
@@ -16,7 +15,7 @@ enum StrongroomMain {
         if CommandLine.arguments.dropFirst().first == "serve",
             ProcessInfo.processInfo.environment["STRONGROOM_NIO_EXECUTOR"] != "0"
         {
-            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            GenericEventLoopExecutor.install()
         }
         await Strongroom.main()
     }

@@ -1,10 +1,9 @@
 import ArgumentParser
+import EventLoopExecutor
 import Foundation
-import NIOCore
-import NIOPosix
 import Projection
 
-/// The entry point. `flows` runs its virtual users' tasks on NIO's event loops (the HTTP client's
+/// The entry point. `flows` runs its virtual users' tasks on NIO's event loops (`GenericEventLoopExecutor`; the HTTP client's
 /// threads) like `strongroom serve` does, instead of hopping to a separate pool;
 /// `STRONGROOM_NIO_EXECUTOR=0` keeps Swift's default pool (and is passed on to the server it starts).
 @main
@@ -14,7 +13,7 @@ enum StrongroomBenchMain {
         if CommandLine.arguments.dropFirst().first == "flows",
             ProcessInfo.processInfo.environment["STRONGROOM_NIO_EXECUTOR"] != "0"
         {
-            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            GenericEventLoopExecutor.install()
         }
         await StrongroomBench.main()
     }

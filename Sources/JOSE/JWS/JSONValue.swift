@@ -165,7 +165,12 @@ private struct Parser {
     }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func parseValue(depth: Int) throws(JOSEError) -> JSONValue {
@@ -261,6 +266,20 @@ private struct Parser {
 
     mutating func parseString() throws(JOSEError) -> String {
         index += 1  // opening quote
+        // Most strings (ids, base64url, URLs) are printable ASCII without escapes: taken as they are.
+        var end = index
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                let string = bytes.withUnsafeBufferPointer {
+                    String(decoding: UnsafeBufferPointer(rebasing: $0[index..<end]), as: UTF8.self)
+                }
+                index = end + 1
+                return string
+            }
+            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { break }
+            end += 1
+        }
         var utf8: [UInt8] = []
         while true {
             guard index < bytes.count else { throw error("unterminated string") }

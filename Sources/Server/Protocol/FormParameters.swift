@@ -65,8 +65,8 @@ enum FormParameters {
 
     /// Percent-decoding with `+` as space; nil for a broken escape or invalid UTF-8.
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        if !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
-            return String(validating: bytes, as: UTF8.self)
+        if !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") || $0 >= 0x80 }) {
+            return String(decoding: bytes, as: UTF8.self)  // ASCII: nothing to decode or validate
         }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

@@ -13,9 +13,14 @@ struct SplitToken: Sendable {
     var secretHash: String { Self.hash(secret) }
 
     static func mint(nowMicros: Int64) -> SplitToken {
-        var rng = BatchedSystemRandom()  // the selector's three words, from the pooled system CSPRNG
+        // The selector's three words and the secret's four, from the pooled system CSPRNG (one
+        // `getentropy` per 256 bytes instead of one `getrandom` per 8: 16 system calls a flow fewer).
+        var rng = BatchedSystemRandom()
         let selector = TimeOrderedID.make(timeMicros: nowMicros, using: &rng)
-        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        bytes.withUnsafeMutableBytes { raw in
+            for word in 0..<4 { raw.storeBytes(of: rng.next(), toByteOffset: word * 8, as: UInt64.self) }
+        }
         return SplitToken(selector: selector, secret: Base64URL.encode(bytes))
     }
 
