@@ -29,9 +29,14 @@ public struct OPRequestContext: RequestContext {
         self.maxUploadSize = ServerConfiguration.defaultMaxRequestBodyBytes
     }
 
-    /// The client's TLS certificate (leaf) if it presented one, else `nil`. Costs one event-loop
-    /// hop; call it once per request. Returns `nil` on channels without TLS (router tests).
+    /// The client's TLS certificate (leaf) if it presented one, else `nil`. Read directly when the
+    /// handler runs on the connection's event loop (the usual case: NIO's loops run the handlers),
+    /// else through one hop to it; call it once per request. Returns `nil` on channels without TLS
+    /// (router tests).
     public func peerCertificate() async -> NIOSSLCertificate? {
+        if channel.eventLoop.inEventLoop {
+            return try? channel.pipeline.syncOperations.nioSSL_peerCertificate()
+        }
         do {
             return try await channel.nioSSL_peerCertificate().get()
         } catch {

@@ -50,6 +50,20 @@ struct InteractionIDTests {
         #expect(seen.count == 10_000)
     }
 
+    @Test("the UUID text is Foundation's, lowercased, for any bytes")
+    func formatMatchesFoundation() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<1_000 {
+            var bytes = (rng.next() as UInt64, rng.next() as UInt64)
+            let expected = withUnsafeBytes(of: &bytes) { UUID(uuid: $0.load(as: uuid_t.self)).uuidString.lowercased() }
+            #expect(withUnsafeBytes(of: &bytes) { InteractionID.format($0) } == expected)
+        }
+        let edges: [UInt8] = [
+            0x00, 0xFF, 0x0F, 0xF0, 0x10, 0x01, 0xA5, 0x5A, 0x00, 0xFF, 0x0F, 0xF0, 0x10, 0x01, 0xA5, 0x5A,
+        ]
+        #expect(edges.withUnsafeBytes { InteractionID.format($0) } == "00ff0ff0-1001-a55a-00ff-0ff01001a55a")
+    }
+
     @Test("BatchedSystemRandom refills its pool past 32 words, and its words look uniform")
     func batchedRandom() {
         var rng = BatchedSystemRandom()

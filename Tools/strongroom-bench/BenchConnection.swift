@@ -45,25 +45,43 @@ final class BenchConnection: Sendable {
         return BenchConnection(channel: channel, collector: collector, authority: "\(serverHostname ?? host):\(port)")
     }
 
-    /// Sends one request and returns its response. `target` is the path and query.
+    /// Sends one request and returns its response. `target` is the path and query; `form`, when
+    /// given, is sent as an `application/x-www-form-urlencoded` body. The request is written
+    /// straight into one buffer (no intermediate strings: they were a tenth of the bench's CPU).
     func send(
-        _ method: HTTPMethod, target: String, headers: [(String, String)], body: String?
+        _ method: HTTPMethod, target: String, headers: [(String, String)], form: [(String, String)]?
     ) async throws -> FlowResponse {
-        var head = "\(method.rawValue) \(target) HTTP/1.1\r\nHost: \(authority)\r\n"
-        for (name, value) in headers { head += name + ": " + value + "\r\n" }
-        if let body {
-            head += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
-            head += body
+        var request = ByteBufferAllocator().buffer(capacity: 1024)
+        request.writeString(method.rawValue)
+        request.writeInteger(UInt8(ascii: " "))
+        request.writeString(target)
+        request.writeStaticString(" HTTP/1.1\r\nHost: ")
+        request.writeString(authority)
+        request.writeStaticString("\r\n")
+        for (name, value) in headers {
+            request.writeString(name)
+            request.writeStaticString(": ")
+            request.writeString(value)
+            request.writeStaticString("\r\n")
+        }
+        if let form {
+            request.writeStaticString("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ")
+            let length = FormEncoding.encodedCount(form)
+            request.writeString(String(length))
+            request.writeStaticString("\r\n\r\n")
+            let bodyStart = request.writerIndex
+            FormEncoding.write(form, into: &request)
+            precondition(request.writerIndex - bodyStart == length, "Content-Length \(length) ≠ the form's bytes")
         } else {
-            head += "\r\n"
+            request.writeStaticString("\r\n")
         }
         let promise = channel.eventLoop.makePromise(of: FlowResponse.self)
-        let bytes = head
+        let bytes = request
         let collector = self.collector
         let channel = self.channel
         channel.eventLoop.execute {
             collector.value.expect(promise)
-            channel.writeAndFlush(ByteBuffer(string: bytes), promise: nil)
+            channel.writeAndFlush(bytes, promise: nil)
         }
         return try await promise.futureResult.get()
     }

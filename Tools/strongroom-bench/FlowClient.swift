@@ -182,7 +182,7 @@ struct FlowVirtualUser: Sendable {
     ) async throws -> FlowResponse {
         if let connection, let connector {
             return try await connection.send(
-                method, target: connector.target(url), headers: headers, body: form.map(FormEncoding.body))
+                method, target: connector.target(url), headers: headers, form: form)
         }
         var request = HTTPClientRequest(url: url)
         request.method = method

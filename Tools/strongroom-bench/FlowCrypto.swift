@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JOSE
+import NIOCore
 
 /// An ES256 key as a JWK (RFC 7517/7518): the private form the `--client` file holds, and the
 /// public members the client registers or a DPoP proof carries.
@@ -138,6 +139,34 @@ enum FormEncoding {
     /// `name=value&…` in the order given.
     static func body(_ pairs: [(String, String)]) -> String {
         pairs.map { $0.0 + "=" + encode($0.1) }.joined(separator: "&")
+    }
+
+    /// The byte count of `body(pairs)`, without building it.
+    static func encodedCount(_ pairs: [(String, String)]) -> Int {
+        var count = max(0, pairs.count - 1)  // the `&`s
+        for (name, value) in pairs {
+            count += name.utf8.count + 1
+            for byte in value.utf8 { count += isUnreserved(byte) ? 1 : 3 }
+        }
+        return count
+    }
+
+    /// Writes `body(pairs)` into `buffer`, byte by byte (names are sent as they are, like `body`).
+    static func write(_ pairs: [(String, String)], into buffer: inout ByteBuffer) {
+        for (index, (name, value)) in pairs.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: "&")) }
+            buffer.writeString(name)
+            buffer.writeInteger(UInt8(ascii: "="))
+            for byte in value.utf8 {
+                if isUnreserved(byte) {
+                    buffer.writeInteger(byte)
+                } else {
+                    buffer.writeInteger(UInt8(ascii: "%"))
+                    buffer.writeInteger(hex[Int(byte >> 4)])
+                    buffer.writeInteger(hex[Int(byte & 15)])
+                }
+            }
+        }
     }
 
     /// Decodes `%XX` and `+` (a space); a malformed escape leaves the text as it is.

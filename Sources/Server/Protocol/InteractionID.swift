@@ -39,7 +39,27 @@ enum InteractionID {
         return withUnsafeMutableBytes(of: &bytes) { raw in
             raw[6] = (raw[6] & 0x0F) | 0x40  // version 4
             raw[8] = (raw[8] & 0x3F) | 0x80  // RFC 4122 variant
-            return UUID(uuid: raw.load(as: uuid_t.self)).uuidString.lowercased()
+            return format(UnsafeRawBufferPointer(raw))
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// The 16 bytes as a lowercase UUID string (8-4-4-4-12 hex digits), written directly (Foundation's
+    /// `uuidString` and a `lowercased()` cost twice as much).
+    static func format(_ raw: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: 36) { out in
+            var position = 0
+            for (index, byte) in raw.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    out[position] = UInt8(ascii: "-")
+                    position += 1
+                }
+                out[position] = hexDigits[Int(byte >> 4)]
+                out[position + 1] = hexDigits[Int(byte & 0x0F)]
+                position += 2
+            }
+            return position
         }
     }
 
