@@ -114,16 +114,19 @@ enum FormEncoding {
         if text.utf8.allSatisfy(isUnreserved) { return text }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            if isUnreserved(byte) {
-                bytes.append(byte)
-            } else {
-                bytes.append(UInt8(ascii: "%"))
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 15)])
-            }
-        }
+        for byte in text.utf8 { encode(byte) { bytes.append($0) } }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `byte` as it is when unreserved, else `%XX`, handed to `emit` byte by byte.
+    @inline(__always) private static func encode(_ byte: UInt8, _ emit: (UInt8) -> Void) {
+        if isUnreserved(byte) {
+            emit(byte)
+        } else {
+            emit(UInt8(ascii: "%"))
+            emit(hex[Int(byte >> 4)])
+            emit(hex[Int(byte & 15)])
+        }
     }
 
     private static func isUnreserved(_ byte: UInt8) -> Bool {
@@ -157,15 +160,7 @@ enum FormEncoding {
             if index > 0 { buffer.writeInteger(UInt8(ascii: "&")) }
             buffer.writeString(name)
             buffer.writeInteger(UInt8(ascii: "="))
-            for byte in value.utf8 {
-                if isUnreserved(byte) {
-                    buffer.writeInteger(byte)
-                } else {
-                    buffer.writeInteger(UInt8(ascii: "%"))
-                    buffer.writeInteger(hex[Int(byte >> 4)])
-                    buffer.writeInteger(hex[Int(byte & 15)])
-                }
-            }
+            for byte in value.utf8 { encode(byte) { buffer.writeInteger($0) } }
         }
     }
 
