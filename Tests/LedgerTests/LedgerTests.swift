@@ -332,24 +332,79 @@ struct LedgerTests {
         #expect(busyGaps.allSatisfy { $0 >= window - 20_000 }, "gaps after busy passes (µs): \(busyGaps)")
     }
 
+    @Test("group commit window: the command that fills a batch ends the window at once")
+    func groupCommitFullBatch() async throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let lock = try DataDirectoryLock.acquire(dataDirectory: dir.path)
+        // Every take counts as busy (1 command), a batch is full at 16, and the window is so long that
+        // waiting it out even once takes 10 s. After one lone command, each wave of exactly 16
+        // concurrent commands gathers until its 16th arrives; it ends in milliseconds only if that
+        // command wakes the appender. (Waves of any other size would wait out the window for commands
+        // that cannot come: their senders wait for the batch.)
+        let window: Int64 = 10_000_000
+        var config = Ledger.Configuration(dataDirectory: dir.path)
+        config.checkpointIntervalMicros = 1_000_000_000
+        config.groupCommitWindowMicros = window
+        config.groupCommitBusyCommands = 1
+        config.groupCommitFullCommands = 16
+        let ledger = try Ledger.open(
+            configuration: config, signer: P256CheckpointSigner(privateKey: .init()), logger: logger)
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await ledger.execute(RegisterClient(clientID: "lone", metadata: "{}", via: "cli", actor: .operator("ops")))
+        for wave in 0..<4 {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<16 {
+                    group.addTask {
+                        try await ledger.execute(
+                            RegisterClient(
+                                clientID: "w\(wave)-\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let elapsed = clock.now - started
+        ledger.close()
+        lock.release()
+        #expect(elapsed < .seconds(5), "65 commands took \(elapsed): a full batch did not end the window")
+        // Each wave was one batch of 16 (the journal's passes: events of one pass share its time).
+        var passes: [Int64: Int] = [:]
+        try JournalReader(dataDirectory: dir.path).forEach(from: 1) { record in
+            if record.kind == .event { passes[record.timeMicros, default: 0] += 1 }
+            return true
+        }
+        #expect(passes.values.sorted() == [1, 16, 16, 16, 16], "passes: \(passes.values.sorted())")
+    }
+
     @Test(
-        "group commit wait: the rest of the window after a busy take; nothing after a small take, after the window, or with no window"
+        "group commit wait: the rest of the window after a busy take; nothing after a small take, after the window, once the batch is full, or with no window"
     )
     func groupCommitWaitRule() {
         var config = Ledger.Configuration(dataDirectory: "/unused")
         config.groupCommitWindowMicros = 5_000
         config.groupCommitBusyCommands = 4
-        func wait(_ commands: Int, since micros: Int64, _ configuration: Ledger.Configuration) -> Int64 {
+        config.groupCommitFullCommands = 512
+        func wait(
+            _ commands: Int, since micros: Int64, waiting: Int = 10, _ configuration: Ledger.Configuration
+        )
+            -> Int64
+        {
             Ledger.groupCommitWait(
-                lastTakeCommands: commands, lastTakeMicros: 1_000_000, nowMicros: 1_000_000 + micros,
-                configuration: configuration)
+                waitingCommands: waiting, lastTakeCommands: commands, lastTakeMicros: 1_000_000,
+                nowMicros: 1_000_000 + micros, configuration: configuration)
         }
         #expect(wait(4, since: 0, config) == 5_000)
         #expect(wait(64, since: 1_500, config) == 3_500)
+        #expect(wait(64, since: 1_500, waiting: 511, config) == 3_500)
+        #expect(wait(64, since: 1_500, waiting: 512, config) == 0, "a full batch is taken at once")
         #expect(wait(64, since: 5_000, config) == 0)
         #expect(wait(64, since: 60_000_000, config) == 0)
         #expect(wait(3, since: 0, config) == 0, "a lone client's or a quiet take never waits")
         #expect(wait(1, since: 100, config) == 0)
+        config.batchCommandsMax = 100
+        #expect(wait(64, since: 0, waiting: 100, config) == 0, "a batch at the batch limit is full too")
         config.groupCommitWindowMicros = 0
         #expect(wait(64, since: 0, config) == 0, "no window configured")
     }

@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
     var journalCompression: String = "fast"
     @Option(
         help:
-            "Group-commit window in milliseconds: while busy, a journal batch is taken no sooner than this after the previous one, so that one write, fdatasync and projection transaction serve more requests (adds at most this much latency, and only while busy). 0 disables it."
+            "Group-commit window in milliseconds: while busy, a journal batch is taken no sooner than this after the previous one, unless 512 requests already wait, so that one write, fdatasync and projection transaction serve more requests (adds at most this much latency, and only while busy). 0 disables it."
     )
     var groupCommitWindowMs: Double = Double(Ledger.groupCommitWindowDefault) / 1000
 
