@@ -14,7 +14,10 @@ import NIOPosix
 public enum GenericEventLoopExecutor {
     private typealias EnqueueGlobalHook = @convention(thin) (UnownedJob, @convention(thin) (UnownedJob) -> Void) -> Void
 
-    /// The generic executor (`SerialExecutorRef::generic()`: no identity, no implementation).
+    /// The generic executor (`SerialExecutorRef::generic()`: no identity, no implementation). There
+    /// is no public spelling of it; this relies on the runtime's layout of an executor reference (two
+    /// words), as NIO's takeover relies on the hook's signature. Both are fixed by the pinned toolchain;
+    /// the end-to-end tests run every request through this path.
     private static let generic = unsafeBitCast((UInt(0), UInt(0)), to: UnownedSerialExecutor.self)
 
     /// Installs the hook; false (nothing changed) when the runtime has no hook or one is installed.
@@ -24,6 +27,8 @@ public enum GenericEventLoopExecutor {
         guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "swift_task_enqueueGlobal_hook") else {
             return false
         }
+        // A plain store (NIO uses a compare-and-exchange): this runs once, before any other
+        // asynchronous work, so nothing else reads or writes the hook yet.
         let slot = symbol.assumingMemoryBound(to: UnsafeRawPointer?.self)
         guard slot.pointee == nil else { return false }
         return withUnsafeTemporaryAllocation(of: EnqueueGlobalHook.self, capacity: 1) { hook in
