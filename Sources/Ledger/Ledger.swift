@@ -193,7 +193,9 @@ public final class Ledger: @unchecked Sendable {
             }
             queue.append(pending)
             if appenderWaiting
-                || (appenderGathering && queue.count - queueHead == configuration.groupCommitFullCommands)
+                || (appenderGathering
+                    && queue.count - queueHead
+                        == min(configuration.groupCommitFullCommands, configuration.batchCommandsMax))
             {
                 queueCondition.signal()
             }

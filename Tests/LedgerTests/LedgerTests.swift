@@ -337,38 +337,50 @@ struct LedgerTests {
         let dir = TempDir()
         defer { dir.cleanup() }
         let lock = try DataDirectoryLock.acquire(dataDirectory: dir.path)
-        // Every take counts as busy (1 command), a batch is full at 16, and the window is so long that
-        // waiting it out even once takes 10 s. After one lone command, each wave of exactly 16
-        // concurrent commands gathers until its 16th arrives; it ends in milliseconds only if that
-        // command wakes the appender. (Waves of any other size would wait out the window for commands
-        // that cannot come: their senders wait for the batch.)
-        let window: Int64 = 10_000_000
+        // Every take counts as busy (1 command), a batch is full at 16, and the window is an hour:
+        // after one lone command, each wave of exactly 16 concurrent commands gathers until its 16th
+        // arrives, however late the test's tasks get to run, and only that command's signal ends the
+        // wait. Without it the waves would wait for the hour; after 60 s the test gives up, closes the
+        // Ledger (which ends the wait) and fails. (Waves of any other size would wait out the window
+        // for commands that cannot come: their senders wait for the batch.)
+        let window: Int64 = 3_600_000_000
         var config = Ledger.Configuration(dataDirectory: dir.path)
-        config.checkpointIntervalMicros = 1_000_000_000
+        config.checkpointIntervalMicros = 1_000_000_000_000
         config.groupCommitWindowMicros = window
         config.groupCommitBusyCommands = 1
         config.groupCommitFullCommands = 16
         let ledger = try Ledger.open(
             configuration: config, signer: P256CheckpointSigner(privateKey: .init()), logger: logger)
-        let clock = ContinuousClock()
-        let started = clock.now
         try await ledger.execute(RegisterClient(clientID: "lone", metadata: "{}", via: "cli", actor: .operator("ops")))
-        for wave in 0..<4 {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for i in 0..<16 {
-                    group.addTask {
-                        try await ledger.execute(
-                            RegisterClient(
-                                clientID: "w\(wave)-\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
+        let wavesEnded = await withTaskGroup(of: Bool.self) { race in
+            race.addTask {
+                for wave in 0..<4 {
+                    try? await withThrowingTaskGroup(of: Void.self) { group in
+                        for i in 0..<16 {
+                            group.addTask {
+                                try await ledger.execute(
+                                    RegisterClient(
+                                        clientID: "w\(wave)-\(i)", metadata: "{}", via: "cli",
+                                        actor: .operator("ops")))
+                            }
+                        }
+                        try await group.waitForAll()
                     }
                 }
-                try await group.waitForAll()
+                return true
             }
+            race.addTask {
+                try? await Task.sleep(for: .seconds(60))
+                return false
+            }
+            let first = await race.next() ?? false
+            race.cancelAll()
+            if !first { ledger.close() }  // ends the wait, so that the waves return
+            return first
         }
-        let elapsed = clock.now - started
         ledger.close()
         lock.release()
-        #expect(elapsed < .seconds(5), "65 commands took \(elapsed): a full batch did not end the window")
+        #expect(wavesEnded, "the waves were still waiting after 60 s: a full batch did not end the window")
         // Each wave was one batch of 16 (the journal's passes: events of one pass share its time).
         var passes: [Int64: Int] = [:]
         try JournalReader(dataDirectory: dir.path).forEach(from: 1) { record in
