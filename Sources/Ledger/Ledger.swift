@@ -54,6 +54,9 @@ public final class Ledger: @unchecked Sendable {
         /// "Full": this many waiting commands end the window early (a batch this big already pays for
         /// its sync; waiting longer would only add latency).
         public var groupCommitFullCommands = 512
+        /// The waiting commands that make a batch full: ``groupCommitFullCommands``, or the batch limit
+        /// when that is lower.
+        var fullBatchCommands: Int { min(groupCommitFullCommands, batchCommandsMax) }
 
         /// Apply events to the SQLite projection (off only in the journal-alone benchmark).
         public var projectionEnabled = true
@@ -193,9 +196,7 @@ public final class Ledger: @unchecked Sendable {
             }
             queue.append(pending)
             if appenderWaiting
-                || (appenderGathering
-                    && queue.count - queueHead
-                        == min(configuration.groupCommitFullCommands, configuration.batchCommandsMax))
+                || (appenderGathering && queue.count - queueHead == configuration.fullBatchCommands)
             {
                 queueCondition.signal()
             }
@@ -246,7 +247,7 @@ public final class Ledger: @unchecked Sendable {
         configuration: Configuration
     ) -> Int64 {
         guard configuration.groupCommitWindowMicros > 0, lastTakeCommands >= configuration.groupCommitBusyCommands,
-            waitingCommands < min(configuration.groupCommitFullCommands, configuration.batchCommandsMax)
+            waitingCommands < configuration.fullBatchCommands
         else { return 0 }
         return max(0, lastTakeMicros + configuration.groupCommitWindowMicros - nowMicros)
     }

@@ -19,11 +19,42 @@ private let logger: Logger = {
     return l
 }()
 
-private func openLedger(_ dir: String, signer: P256CheckpointSigner) throws -> (Ledger, DataDirectoryLock) {
+private func openLedger(
+    _ dir: String, signer: P256CheckpointSigner, configure: (inout Ledger.Configuration) -> Void = { _ in }
+) throws -> (Ledger, DataDirectoryLock) {
     let lock = try DataDirectoryLock.acquire(dataDirectory: dir)
     var config = Ledger.Configuration(dataDirectory: dir)
     config.checkpointIntervalMicros = 1_000_000_000
+    configure(&config)
     return (try Ledger.open(configuration: config, signer: signer, logger: logger), lock)
+}
+
+/// Registers clients `name-0` … `name-(count-1)` concurrently; returns once every one is answered.
+private func registerConcurrently(_ ledger: Ledger, _ name: String, _ count: Int) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for i in 0..<count {
+            group.addTask {
+                try await ledger.execute(
+                    RegisterClient(clientID: "\(name)-\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
+            }
+        }
+        try await group.waitForAll()
+    }
+}
+
+/// The Ledger's passes in journal order, as (time, events): every event of a pass carries its time.
+private func journalPasses(_ dir: String) throws -> [(time: Int64, events: Int)] {
+    var passes: [(time: Int64, events: Int)] = []
+    try JournalReader(dataDirectory: dir).forEach(from: 1) { record in
+        guard record.kind == .event else { return true }
+        if passes.last?.time == record.timeMicros {
+            passes[passes.count - 1].events += 1
+        } else {
+            passes.append((record.timeMicros, 1))
+        }
+        return true
+    }
+    return passes
 }
 
 /// Rebuilds the projection from the journal into a new file and compares every table with `live`.
@@ -275,29 +306,14 @@ struct LedgerTests {
     func groupCommitWindow() async throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        let lock = try DataDirectoryLock.acquire(dataDirectory: dir.path)
         // Long enough that the timings compared below differ by seconds, whatever the machine.
         let window: Int64 = 1_000_000
-        var config = Ledger.Configuration(dataDirectory: dir.path)
-        config.checkpointIntervalMicros = 1_000_000_000
-        config.groupCommitWindowMicros = window
-        config.groupCommitBusyCommands = 4
-        let ledger = try Ledger.open(
-            configuration: config, signer: P256CheckpointSigner(privateKey: .init()), logger: logger)
-        func wave(_ name: String, _ count: Int) async throws {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for i in 0..<count {
-                    group.addTask {
-                        try await ledger.execute(
-                            RegisterClient(
-                                clientID: "\(name)-\(i)", metadata: "{}", via: "cli", actor: .operator("ops")))
-                    }
-                }
-                try await group.waitForAll()
-            }
+        let (ledger, lock) = try openLedger(dir.path, signer: P256CheckpointSigner(privateKey: .init())) {
+            $0.groupCommitWindowMicros = window
+            $0.groupCommitBusyCommands = 4
         }
-        try await wave("a", 64)
-        try await wave("b", 16)
+        try await registerConcurrently(ledger, "a", 64)
+        try await registerConcurrently(ledger, "b", 16)
         let busyWaits = ledger.statistics.windowWaits
         // A quiet spell, then one client's commands one after another: none waits for the window
         // (counted by the appender, so this holds however slow the machine is).
@@ -310,19 +326,9 @@ struct LedgerTests {
         ledger.close()
         lock.release()
 
-        // The journal's passes (every event of a pass carries its time): after every pass of at
-        // least 4 commands, the next comes no sooner than the window (less a margin for the
-        // microseconds between taking a batch and stamping it).
-        var passes: [(time: Int64, events: Int)] = []
-        try JournalReader(dataDirectory: dir.path).forEach(from: 1) { record in
-            guard record.kind == .event else { return true }
-            if passes.last?.time == record.timeMicros {
-                passes[passes.count - 1].events += 1
-            } else {
-                passes.append((record.timeMicros, 1))
-            }
-            return true
-        }
+        // After every pass of at least 4 commands, the next comes no sooner than the window (less a
+        // margin for the microseconds between taking a batch and stamping it).
+        let passes = try journalPasses(dir.path)
         #expect(passes.reduce(0) { $0 + $1.events } == 64 + 16 + 5)
         var busyGaps: [Int64] = []
         for (previous, next) in zip(passes, passes.dropFirst()) where previous.events >= 4 {
@@ -336,58 +342,40 @@ struct LedgerTests {
     func groupCommitFullBatch() async throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        let lock = try DataDirectoryLock.acquire(dataDirectory: dir.path)
         // Every take counts as busy (1 command), a batch is full at 16, and the window is an hour:
         // after one lone command, each wave of exactly 16 concurrent commands gathers until its 16th
         // arrives, however late the test's tasks get to run, and only that command's signal ends the
         // wait. Without it the waves would wait for the hour; after 60 s the test gives up, closes the
         // Ledger (which ends the wait) and fails. (Waves of any other size would wait out the window
         // for commands that cannot come: their senders wait for the batch.)
-        let window: Int64 = 3_600_000_000
-        var config = Ledger.Configuration(dataDirectory: dir.path)
-        config.checkpointIntervalMicros = 1_000_000_000_000
-        config.groupCommitWindowMicros = window
-        config.groupCommitBusyCommands = 1
-        config.groupCommitFullCommands = 16
-        let ledger = try Ledger.open(
-            configuration: config, signer: P256CheckpointSigner(privateKey: .init()), logger: logger)
+        let (ledger, lock) = try openLedger(dir.path, signer: P256CheckpointSigner(privateKey: .init())) {
+            $0.checkpointIntervalMicros = 1_000_000_000_000
+            $0.groupCommitWindowMicros = 3_600_000_000
+            $0.groupCommitBusyCommands = 1
+            $0.groupCommitFullCommands = 16
+        }
         try await ledger.execute(RegisterClient(clientID: "lone", metadata: "{}", via: "cli", actor: .operator("ops")))
-        let wavesEnded = await withTaskGroup(of: Bool.self) { race in
+        let wavesEnded = try await withThrowingTaskGroup(of: Bool.self) { race in
             race.addTask {
-                for wave in 0..<4 {
-                    try? await withThrowingTaskGroup(of: Void.self) { group in
-                        for i in 0..<16 {
-                            group.addTask {
-                                try await ledger.execute(
-                                    RegisterClient(
-                                        clientID: "w\(wave)-\(i)", metadata: "{}", via: "cli",
-                                        actor: .operator("ops")))
-                            }
-                        }
-                        try await group.waitForAll()
-                    }
-                }
+                for wave in 0..<4 { try await registerConcurrently(ledger, "w\(wave)", 16) }
                 return true
             }
             race.addTask {
                 try? await Task.sleep(for: .seconds(60))
                 return false
             }
-            let first = await race.next() ?? false
+            let first = try await race.next() ?? false
+            if !first { ledger.close() }  // ends the wait, so that the waves return (with an error)
             race.cancelAll()
-            if !first { ledger.close() }  // ends the wait, so that the waves return
+            while (try? await race.next()) != nil {}
             return first
         }
         ledger.close()
         lock.release()
         #expect(wavesEnded, "the waves were still waiting after 60 s: a full batch did not end the window")
-        // Each wave was one batch of 16 (the journal's passes: events of one pass share its time).
-        var passes: [Int64: Int] = [:]
-        try JournalReader(dataDirectory: dir.path).forEach(from: 1) { record in
-            if record.kind == .event { passes[record.timeMicros, default: 0] += 1 }
-            return true
-        }
-        #expect(passes.values.sorted() == [1, 16, 16, 16, 16], "passes: \(passes.values.sorted())")
+        // Each wave was one batch of 16.
+        let passes = try journalPasses(dir.path).map(\.events)
+        #expect(passes == [1, 16, 16, 16, 16], "passes: \(passes)")
     }
 
     @Test(

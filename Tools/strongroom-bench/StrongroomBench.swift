@@ -3,9 +3,10 @@ import EventLoopExecutor
 import Foundation
 import Projection
 
-/// The entry point. `flows` runs its virtual users' tasks on NIO's event loops (`GenericEventLoopExecutor`; the HTTP client's
-/// threads) like `strongroom serve` does, instead of hopping to a separate pool;
-/// `STRONGROOM_NIO_EXECUTOR=0` keeps Swift's default pool (and is passed on to the server it starts).
+/// The entry point. `flows` runs its virtual users' tasks on NIO's event loops (the HTTP client's
+/// threads; `GenericEventLoopExecutor`) like `strongroom serve` does, instead of hopping to a
+/// separate pool; `STRONGROOM_NIO_EXECUTOR=0` keeps Swift's default pool (and is passed on to the
+/// server it starts).
 @main
 enum StrongroomBenchMain {
     static func main() async {

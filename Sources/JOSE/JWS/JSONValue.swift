@@ -271,9 +271,7 @@ private struct Parser {
         while end < bytes.count {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") {
-                let string = bytes.withUnsafeBufferPointer {
-                    String(decoding: UnsafeBufferPointer(rebasing: $0[index..<end]), as: UTF8.self)
-                }
+                let string = String(decoding: bytes[index..<end], as: UTF8.self)
                 index = end + 1
                 return string
             }
