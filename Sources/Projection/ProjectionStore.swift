@@ -96,9 +96,14 @@ public final class ProjectionStore: Sendable {
     /// for remembered consent (``RecentRows``); none for a bulk load (a rebuild reads nothing back, and its memory stays bounded by the batch).
     let recentRows: RecentRows?
 
-    private init(path: String, pool: DatabasePool, remembersRecentRows: Bool) {
+    /// The `CREATE INDEX` statements a bulk load dropped (`Schema.indexesBuiltAfterBulkLoad`),
+    /// run by `checkpointAndClose`; empty for an ordinary store.
+    private let indexesToBuild: [String]
+
+    private init(path: String, pool: DatabasePool, remembersRecentRows: Bool, indexesToBuild: [String] = []) {
         self.path = path
         self.pool = pool
+        self.indexesToBuild = indexesToBuild
         self.recentRows = remembersRecentRows ? RecentRows() : nil
         self.applierSlot = ApplierSlot(collectsRecentRows: remembersRecentRows)
         self.points = PointReader(path: path)
@@ -111,7 +116,8 @@ public final class ProjectionStore: Sendable {
     /// `synchronous = OFF`), so every page is written once instead of to the WAL and then again at
     /// its checkpoint. A failed or interrupted bulk load leaves a file that must be discarded — which
     /// the rebuild does, since it only swaps in a finished one. Close the store with
-    /// `checkpointAndClose()`; the next ordinary `open` puts the file back in WAL mode.
+    /// `checkpointAndClose()`, which also builds the secondary indexes that the load went without
+    /// (`Schema.indexesBuiltAfterBulkLoad`); the next ordinary `open` puts the file back in WAL mode.
     public static func open(path: String, bulkLoad: Bool = false) throws -> ProjectionStore {
         SQLiteSetup.configure()
         var configuration = Configuration()
@@ -132,6 +138,7 @@ public final class ProjectionStore: Sendable {
             _ = try Row.fetchOne(db, sql: "PRAGMA wal_autocheckpoint = \(ProjectionStore.walCheckpointPages)")
         }
         try Schema.migrator().migrate(pool)
+        var indexesToBuild: [String] = []
         if bulkLoad {
             try pool.writeWithoutTransaction { db in
                 let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = OFF")
@@ -140,9 +147,21 @@ public final class ProjectionStore: Sendable {
                         code: 0, message: "journal_mode is \(mode ?? "?")", sql: "PRAGMA journal_mode = OFF")
                 }
                 try db.execute(sql: "PRAGMA synchronous = OFF")
+                // The definitions come from the migrated schema itself, so the rebuilt indexes are
+                // exactly the migrations' (the equivalence checks compare `schemaRows`).
+                for name in Schema.indexesBuiltAfterBulkLoad {
+                    guard
+                        let sql = try String.fetchOne(
+                            db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
+                            arguments: [name])
+                    else { continue }
+                    try db.execute(sql: "DROP INDEX \(name)")
+                    indexesToBuild.append(sql)
+                }
             }
         }
-        return ProjectionStore(path: path, pool: pool, remembersRecentRows: !bulkLoad)
+        return ProjectionStore(
+            path: path, pool: pool, remembersRecentRows: !bulkLoad, indexesToBuild: indexesToBuild)
     }
 
     public func state() throws -> ProjectionState {
@@ -197,8 +216,9 @@ public final class ProjectionStore: Sendable {
         recentRows?.absorb(changes)
     }
 
-    /// Every table's rows, each rendered as one line, ordered by primary key: what two projections
-    /// are compared by (replay equivalence).
+    /// Every table's rows, each rendered as one line, ordered by primary key, and under
+    /// `"sqlite_master"` the schema itself (every table's and index's `CREATE` statement, by name):
+    /// what two projections are compared by (replay equivalence), indexes included.
     public func dumpAllTables() throws -> [String: [String]] {
         try pool.read { db in
             var out: [String: [String]] = [:]
@@ -207,6 +227,10 @@ public final class ProjectionStore: Sendable {
                     $0.description
                 }
             }
+            out["sqlite_master"] = try Row.fetchAll(
+                db,
+                sql: "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+            ).map { $0.description }
             return out
         }
     }
@@ -224,9 +248,11 @@ public final class ProjectionStore: Sendable {
 }
 
 extension ProjectionStore {
-    /// Folds the WAL into the database file and closes every connection. The store is unusable after.
+    /// Builds the indexes a bulk load went without, folds the WAL into the database file and
+    /// closes every connection. The store is unusable after.
     public func checkpointAndClose() throws {
         try pool.writeWithoutTransaction { db in
+            for sql in indexesToBuild { try db.execute(sql: sql) }
             _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             applierSlot.release()  // its prepared statements would keep the connection from closing
         }

@@ -84,4 +84,34 @@ struct ProjectionStoreTests {
             #expect(tables["authorization_codes"]?.first?.contains("redeemed_sequence:3") == true)
         }
     }
+
+    @Test("a bulk load builds the indexes it went without at close: its schema and rows equal an ordinary store's")
+    func bulkLoadBuildsDeferredIndexes() throws {
+        let link = ChainLink(bytes: [UInt8](repeating: 3, count: 32))
+        let inputs = (1...6).map { i in
+            event(
+                UInt64(i),
+                .grantCreated(
+                    GrantCreated(
+                        grantID: "g\(i)", clientID: "c", subject: "s\(i % 2)", scopes: ["openid"],
+                        authorizationDetails: nil)))
+        }
+        let bulkPath = NSTemporaryDirectory() + "strongroom-bulk-\(UUID().uuidString.prefix(8)).sqlite"
+        defer { try? ProjectionStore.remove(path: bulkPath) }
+        let bulk = try ProjectionStore.open(path: bulkPath, bulkLoad: true)
+        let during = try bulk.dumpAllTables()["sqlite_master"] ?? []
+        #expect(!during.contains { $0.contains("grants_by_subject") }, "dropped for the load")
+        try bulk.apply(inputs, chainHead: link)
+        try bulk.checkpointAndClose()
+
+        try withStore { ordinary in
+            try ordinary.apply(inputs, chainHead: link)
+            let rebuilt = try ProjectionStore.open(path: bulkPath)
+            defer { try? rebuilt.checkpointAndClose() }
+            let (a, b) = (try ordinary.dumpAllTables(), try rebuilt.dumpAllTables())
+            #expect(a["sqlite_master"]?.contains { $0.contains("grants_by_subject") } == true)
+            for table in a.keys.sorted() { #expect(a[table] == b[table], "\(table) differs") }
+            #expect(try rebuilt.grants(subject: "s1").map(\.grantID).sorted() == ["g1", "g3", "g5"])
+        }
+    }
 }
