@@ -1,4 +1,5 @@
 import Events
+import GRDB
 import Journal
 
 /// Turns journal records into row changes, inside the caller's transaction. Uses only what the
@@ -7,17 +8,29 @@ import Journal
 /// Statements are prepared lazily, once per writer connection (`ProjectionStore` keeps the applier),
 /// and bound through the SQLite C API. Used only inside the serialized writer (`pool.write`).
 final class Applier: @unchecked Sendable {
+    /// How rows are written.
+    enum Mode {
+        /// The live store: every change at once, and the changes to pushed requests and codes
+        /// collected for `RecentRows`.
+        case live
+        /// A projection built from nothing (`ProjectionStore.open(path:bulkLoad:)`): nothing
+        /// collected, and a grant's token revocations recorded in `Schema.bulkLoadTokenRevocations`
+        /// until `runDeferredTokenRevocations` (they seek `tokens_by_grant`, which the load builds
+        /// at its end).
+        case bulkLoad
+    }
+
     private let connection: OpaquePointer
     private var statements = [SQLiteWriteStatement?](repeating: nil, count: Statement.allCases.count)
     private let streams: StreamIndexWriter
     /// This transaction's changes to pushed requests and codes, for `RecentRows` once it commits
-    /// (collected only for a store that remembers them).
+    /// (collected only by a live store).
     private var recentChanges: [RecentRows.Change] = []
-    private let collectsRecentRows: Bool
+    private let mode: Mode
 
-    init(connection: OpaquePointer, collectsRecentRows: Bool) {
+    init(connection: OpaquePointer, mode: Mode) {
         self.connection = connection
-        self.collectsRecentRows = collectsRecentRows
+        self.mode = mode
         self.streams = StreamIndexWriter(connection: connection)
     }
 
@@ -31,7 +44,7 @@ final class Applier: @unchecked Sendable {
     }
 
     private func recent(_ change: @autoclosure () -> RecentRows.Change) {
-        if collectsRecentRows { recentChanges.append(change()) }
+        if mode == .live { recentChanges.append(change()) }
     }
 
     /// The transaction's changes to pushed requests and codes (call once it is about to commit).
@@ -45,7 +58,7 @@ final class Applier: @unchecked Sendable {
         case insertCheckpoint, activateJournalKey, retireJournalKey, insertSigningKey, retireSigningKey, insertClient,
             updateClient, removeClient, insertUser, insertPAR, usePAR, insertCode, insertSession, revokeToken,
             insertGrant, updateGrant, revokeEarlierRefreshTokens, insertToken, redeemCode, revokeGrant,
-            revokeGrantTokens
+            revokeGrantTokens, deferTokenRevocation
 
         var sql: String {
             switch self {
@@ -90,7 +103,9 @@ final class Applier: @unchecked Sendable {
             case .revokeGrant:
                 "UPDATE grants SET status = 'revoked', revoked_micros = ?, revoked_by = ?, revoke_reason = ? WHERE grant_id = ?"
             case .revokeGrantTokens:
-                "UPDATE tokens SET status = 'revoked' WHERE grant_id = ?"
+                "UPDATE tokens SET status = 'revoked' WHERE grant_id = ? AND issued_sequence < ?"
+            case .deferTokenRevocation:
+                "INSERT INTO \(Schema.bulkLoadTokenRevocations) (grant_id, before_sequence, refresh_only) VALUES (?, ?, ?)"
             }
         }
     }
@@ -275,10 +290,7 @@ final class Applier: @unchecked Sendable {
             try s.run()
             recent(.grantChanged(subject: e.subject, clientID: e.clientID))
             // GM-03: refresh tokens minted before the merge / replace stop working.
-            let t = try statement(.revokeEarlierRefreshTokens)
-            t.bind(e.grantID)
-            t.bind(sequence)
-            try t.run()
+            try revokeTokens(grantID: e.grantID, before: sequence, refreshOnly: true)
         case .tokensIssued(let e):
             try insertToken(
                 id: e.accessTokenID, hash: e.accessTokenHash, kind: "access", e, expires: e.accessTokenExpiresAtMicros,
@@ -303,9 +315,7 @@ final class Applier: @unchecked Sendable {
             s.bind(e.grantID)
             try s.run()
             recent(.grantRevoked)
-            let t = try statement(.revokeGrantTokens)
-            t.bind(e.grantID)
-            try t.run()
+            try revokeTokens(grantID: e.grantID, before: sequence, refreshOnly: false)
         case .userAuthenticated(let e):
             let s = try statement(.insertSession)
             s.bind(e.sessionID)
@@ -328,6 +338,42 @@ final class Applier: @unchecked Sendable {
         case .authorizationRejected, .authenticationFailed, .codeReused, .clientJWKSFetched:
             break  // history only: the stream index points at them
         }
+    }
+
+    /// Revokes the grant's tokens issued before `sequence` (its refresh tokens only, or all): live,
+    /// at once — every token the projection holds then was issued before; in a bulk load, recorded
+    /// for `runDeferredTokenRevocations`, which the bound makes give the same rows.
+    private func revokeTokens(grantID: String, before sequence: Int64, refreshOnly: Bool) throws {
+        guard mode == .bulkLoad else {
+            return try runTokenRevocation(grantID: grantID, before: sequence, refreshOnly: refreshOnly)
+        }
+        let s = try statement(.deferTokenRevocation)
+        s.bind(grantID)
+        s.bind(sequence)
+        s.bind(refreshOnly ? 1 : 0)
+        try s.run()
+    }
+
+    private func runTokenRevocation(grantID: String, before sequence: Int64, refreshOnly: Bool) throws {
+        let s = try statement(refreshOnly ? .revokeEarlierRefreshTokens : .revokeGrantTokens)
+        s.bind(grantID)
+        s.bind(sequence)
+        try s.run()
+    }
+
+    /// Runs the token revocations a bulk load recorded, in journal order, and drops their table
+    /// (call once, after the load's last `apply`, with `tokens_by_grant` built). Revoking only ever
+    /// sets `status = 'revoked'` on tokens issued before the revocation, so running them late
+    /// gives the rows running them in place gives.
+    func runDeferredTokenRevocations(_ db: Database) throws {
+        let deferred = try Row.fetchCursor(
+            db,
+            sql: "SELECT grant_id, before_sequence, refresh_only FROM \(Schema.bulkLoadTokenRevocations) ORDER BY rowid"
+        )
+        while let row = try deferred.next() {
+            try runTokenRevocation(grantID: row[0], before: row[1], refreshOnly: row[2])
+        }
+        try db.execute(sql: "DROP TABLE \(Schema.bulkLoadTokenRevocations)")
     }
 
     private func usePAR(_ requestID: String, sequence: Int64) throws {

@@ -78,6 +78,8 @@ public enum ProjectionError: Error, CustomStringConvertible {
 public final class ProjectionStore: Sendable {
     /// SQLite page cache of the writer connection (KiB): its working set of B-tree pages.
     public static let pageCacheKiB = 65_536
+    /// Memory for sorting an index's keys at the end of a bulk load (KiB); beyond it, temporary files.
+    static let bulkLoadIndexSortKiB = 16_384
     /// WAL pages between automatic checkpoints (4 KiB pages: ~64 MiB).
     public static let walCheckpointPages = 16_384
 
@@ -100,12 +102,16 @@ public final class ProjectionStore: Sendable {
     /// run by `checkpointAndClose`; empty for an ordinary store.
     private let indexesToBuild: [String]
 
-    private init(path: String, pool: DatabasePool, remembersRecentRows: Bool, indexesToBuild: [String] = []) {
+    /// Whether this store is a bulk load (see `open(path:bulkLoad:)`).
+    private let bulkLoad: Bool
+
+    private init(path: String, pool: DatabasePool, bulkLoad: Bool, indexesToBuild: [String]) {
         self.path = path
         self.pool = pool
+        self.bulkLoad = bulkLoad
         self.indexesToBuild = indexesToBuild
-        self.recentRows = remembersRecentRows ? RecentRows() : nil
-        self.applierSlot = ApplierSlot(collectsRecentRows: remembersRecentRows)
+        self.recentRows = bulkLoad ? nil : RecentRows()
+        self.applierSlot = ApplierSlot(mode: bulkLoad ? .bulkLoad : .live)
         self.points = PointReader(path: path)
     }
 
@@ -117,7 +123,8 @@ public final class ProjectionStore: Sendable {
     /// its checkpoint. A failed or interrupted bulk load leaves a file that must be discarded — which
     /// the rebuild does, since it only swaps in a finished one. Close the store with
     /// `checkpointAndClose()`, which also builds the secondary indexes that the load went without
-    /// (`Schema.indexesBuiltAfterBulkLoad`); the next ordinary `open` puts the file back in WAL mode.
+    /// (`Schema.indexesBuiltAfterBulkLoad`) and runs the token revocations it deferred
+    /// (`Applier.Mode.bulkLoad`); the next ordinary `open` puts the file back in WAL mode.
     public static func open(path: String, bulkLoad: Bool = false) throws -> ProjectionStore {
         SQLiteSetup.configure()
         var configuration = Configuration()
@@ -158,10 +165,11 @@ public final class ProjectionStore: Sendable {
                     try db.execute(sql: "DROP INDEX \(name)")
                     indexesToBuild.append(sql)
                 }
+                try db.execute(sql: Schema.createBulkLoadTokenRevocations)
             }
         }
         return ProjectionStore(
-            path: path, pool: pool, remembersRecentRows: !bulkLoad, indexesToBuild: indexesToBuild)
+            path: path, pool: pool, bulkLoad: bulkLoad, indexesToBuild: indexesToBuild)
     }
 
     public func state() throws -> ProjectionState {
@@ -227,10 +235,8 @@ public final class ProjectionStore: Sendable {
                     $0.description
                 }
             }
-            out["sqlite_master"] = try Row.fetchAll(
-                db,
-                sql: "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
-            ).map { $0.description }
+            let schema = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            out["sqlite_master"] = try Row.fetchAll(db, sql: schema + " ORDER BY type, name").map { $0.description }
             return out
         }
     }
@@ -248,11 +254,26 @@ public final class ProjectionStore: Sendable {
 }
 
 extension ProjectionStore {
-    /// Builds the indexes a bulk load went without, folds the WAL into the database file and
-    /// closes every connection. The store is unusable after.
+    /// Finishes a bulk load (builds the indexes it went without, then runs the token revocations it
+    /// deferred), folds the WAL into the database file and closes every connection. The store is
+    /// unusable after.
     public func checkpointAndClose() throws {
+        if bulkLoad {
+            try pool.writeWithoutTransaction { db in
+                // Building an index sorts its keys in memory up to the cache size, then in temporary
+                // files: with the load's page cache no longer needed and those files on disk, the
+                // memory stays bounded however large the journal (`temp_store = MEMORY` would hold
+                // every spilled run: ~45 bytes per token).
+                try db.execute(sql: "PRAGMA cache_size = -\(Self.bulkLoadIndexSortKiB)")
+                try db.execute(sql: "PRAGMA temp_store = FILE")
+            }
+            try pool.write { db in
+                for sql in indexesToBuild { try db.execute(sql: sql) }
+                guard let connection = db.sqliteConnection else { throw ProjectionError.noConnection }
+                try applierSlot.applier(for: connection).runDeferredTokenRevocations(db)
+            }
+        }
         try pool.writeWithoutTransaction { db in
-            for sql in indexesToBuild { try db.execute(sql: sql) }
             _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             applierSlot.release()  // its prepared statements would keep the connection from closing
         }
@@ -286,9 +307,9 @@ extension ProjectionStore {
 final class ApplierSlot: @unchecked Sendable {
     private var connection: OpaquePointer?
     private var cached: Applier?
-    private let collectsRecentRows: Bool
+    private let mode: Applier.Mode
 
-    init(collectsRecentRows: Bool) { self.collectsRecentRows = collectsRecentRows }
+    init(mode: Applier.Mode) { self.mode = mode }
 
     /// Drops the applier (finalizing its statements).
     func release() {
@@ -298,7 +319,7 @@ final class ApplierSlot: @unchecked Sendable {
 
     func applier(for connection: OpaquePointer) -> Applier {
         if let cached, self.connection == connection { return cached }
-        let fresh = Applier(connection: connection, collectsRecentRows: collectsRecentRows)
+        let fresh = Applier(connection: connection, mode: mode)
         self.connection = connection
         cached = fresh
         return fresh

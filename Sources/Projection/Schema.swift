@@ -204,11 +204,24 @@ enum Schema {
         return migrator
     }
 
-    /// Secondary indexes that no statement of the `Applier` reads: a bulk load (a rebuild) drops
-    /// them and builds them once at its end (`ProjectionStore.checkpointAndClose`) — one sort
-    /// instead of a random B-tree insert per row (`grants_by_subject` is keyed by subject, in no
-    /// order: ~45 % of a grant insert). `tokens_by_grant` stays: revoking a grant's tokens seeks it.
-    static let indexesBuiltAfterBulkLoad = ["grants_by_subject"]
+    /// Secondary indexes a bulk load (a rebuild) drops and builds once at its end
+    /// (`ProjectionStore.checkpointAndClose`): one sort instead of a B-tree insert per row
+    /// (`grants_by_subject` is keyed by subject, in no order: ~45 % of a grant insert). The only
+    /// statements that seek one of them — revoking a grant's tokens, through `tokens_by_grant` —
+    /// are deferred to the end of the load (`bulkLoadTokenRevocations`).
+    static let indexesBuiltAfterBulkLoad = ["grants_by_subject", "tokens_by_grant"]
+
+    /// The token revocations a bulk load defers (`Applier.Mode.bulkLoad`): a table of the load's
+    /// file, created with it and dropped at its end, so that memory stays bounded whatever the
+    /// journal holds.
+    static let bulkLoadTokenRevocations = "bulk_load_token_revocations"
+    static let createBulkLoadTokenRevocations = """
+        CREATE TABLE \(bulkLoadTokenRevocations) (
+            grant_id TEXT NOT NULL,
+            before_sequence INTEGER NOT NULL,
+            refresh_only INTEGER NOT NULL
+        )
+        """
 
     /// Every table, with the columns that order its rows (for dumps and equivalence checks).
     static let tables: [(name: String, orderBy: String)] = [

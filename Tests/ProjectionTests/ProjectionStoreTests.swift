@@ -114,4 +114,60 @@ struct ProjectionStoreTests {
             #expect(try rebuilt.grants(subject: "s1").map(\.grantID).sorted() == ["g1", "g3", "g5"])
         }
     }
+
+    @Test("a bulk load's deferred token revocations give the live rows: only tokens issued before each revocation")
+    func bulkLoadDefersTokenRevocations() throws {
+        func tokens(_ seq: UInt64, grant: String, _ id: String) -> ProjectionInput {
+            event(
+                seq,
+                .tokensIssued(
+                    TokensIssued(
+                        grantID: grant, clientID: "c", subject: "s", grantType: "authorization_code",
+                        accessTokenID: "a-" + id, accessTokenHash: "ah-" + id, accessTokenExpiresAtMicros: 99,
+                        refreshTokenID: "r-" + id, refreshTokenHash: "rh-" + id, scope: "openid", tokenType: "DPoP",
+                        confirmation: Confirmation(jkt: "k"), codeID: nil)))
+        }
+        func grant(_ seq: UInt64, _ id: String) -> ProjectionInput {
+            event(
+                seq,
+                .grantCreated(
+                    GrantCreated(
+                        grantID: id, clientID: "c", subject: "s", scopes: ["openid"], authorizationDetails: nil)))
+        }
+        // g1: tokens at 3, merged at 4 (the refresh token of 3 revoked), tokens at 5, revoked at 7
+        // (all before it), tokens at 8 (issued after the revocation: they stay active). g2's tokens
+        // (6) are never revoked.
+        let inputs: [ProjectionInput] = [
+            grant(1, "g1"), grant(2, "g2"), tokens(3, grant: "g1", "1"),
+            event(
+                4,
+                .grantUpdated(
+                    GrantUpdated(
+                        grantID: "g1", clientID: "c", subject: "s", action: "merge", scopesBefore: ["openid"],
+                        scopesAfter: ["openid", "accounts"], requestID: "req"))),
+            tokens(5, grant: "g1", "2"), tokens(6, grant: "g2", "3"),
+            event(7, .grantRevoked(GrantRevoked(grantID: "g1", revokedBy: "operator", reason: "fraud"))),
+            tokens(8, grant: "g1", "4"),
+        ]
+        let link = ChainLink(bytes: [UInt8](repeating: 4, count: 32))
+        let bulkPath = NSTemporaryDirectory() + "strongroom-bulk-\(UUID().uuidString.prefix(8)).sqlite"
+        defer { try? ProjectionStore.remove(path: bulkPath) }
+        let bulk = try ProjectionStore.open(path: bulkPath, bulkLoad: true)
+        try bulk.apply(inputs, chainHead: link)
+        try bulk.checkpointAndClose()
+
+        try withStore { live in
+            try live.apply(inputs, chainHead: link)
+            let rows = try live.dumpAllTables()["tokens"] ?? []
+            let revoked = rows.filter { $0.contains("status:\"revoked\"") }.map { $0.split(separator: " ")[0] }
+            #expect(
+                revoked.sorted() == [
+                    "[token_id:\"a-1\"", "[token_id:\"a-2\"", "[token_id:\"r-1\"", "[token_id:\"r-2\"",
+                ])
+            let rebuilt = try ProjectionStore.open(path: bulkPath)
+            defer { try? rebuilt.checkpointAndClose() }
+            let (a, b) = (try live.dumpAllTables(), try rebuilt.dumpAllTables())
+            for table in a.keys.sorted() { #expect(a[table] == b[table], "\(table) differs") }
+        }
+    }
 }
