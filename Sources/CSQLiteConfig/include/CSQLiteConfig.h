@@ -9,4 +9,9 @@
 /// when SQLite was already initialized: then nothing changed, which is safe, only slower).
 int strongroom_sqlite_configure(void);
 
+/// Returns the allocator's free memory to the system (glibc `malloc_trim`; nothing elsewhere). After
+/// a bulk load shrinks SQLite's page cache, its pages are free but scattered in 4 KiB pieces that a
+/// large buffer cannot reuse; this keeps them from staying in the process's resident memory.
+void strongroom_release_free_memory(void);
+
 #endif
