@@ -156,7 +156,7 @@ public final class ProjectionStore: Sendable {
                 }
                 try db.execute(sql: "PRAGMA synchronous = OFF")
                 // The definitions come from the migrated schema itself, so the rebuilt indexes are
-                // exactly the migrations' (the equivalence checks compare `schemaRows`).
+                // exactly the migrations' (the equivalence checks compare `sqlite_master` too).
                 for name in Schema.indexesBuiltAfterBulkLoad {
                     guard
                         let sql = try String.fetchOne(
