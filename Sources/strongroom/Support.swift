@@ -107,6 +107,12 @@ struct ProgressBar {
         guard enabled, lastPercent >= 0 else { return }
         FileHandle.standardError.write(Data("\n".utf8))
     }
+
+    /// A line about what follows the bar (terminal only, like the bar).
+    func note(_ text: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\(text)…\n".utf8))
+    }
 }
 
 /// Parses an ISO 8601 date-time (with or without fractional seconds) into µs since the epoch.

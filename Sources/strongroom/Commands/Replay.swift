@@ -54,10 +54,13 @@ struct Replay: AsyncParsableCommand {
         let reader = try JournalReader(dataDirectory: root)
         var bar = ProgressBar(label: "replaying")
         let started = Date()
-        let state = try ProjectionRebuilder.rebuild(reader: reader, into: target, limit: limit) { done, total in
-            bar.update(done: done, total: total)
-        }
-        bar.finish()
+        let state = try ProjectionRebuilder.rebuild(
+            reader: reader, into: target, limit: limit,
+            progress: { done, total in bar.update(done: done, total: total) },
+            buildingIndexes: {
+                bar.finish()
+                bar.note("building the projection's indexes")
+            })
         let store = try ProjectionStore.open(path: target)
         try store.checkpointAndClose()
         let seconds = Date().timeIntervalSince(started)
