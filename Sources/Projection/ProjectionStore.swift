@@ -156,13 +156,15 @@ public final class ProjectionStore: Sendable {
                 }
                 try db.execute(sql: "PRAGMA synchronous = OFF")
                 // The definitions come from the migrated schema itself, so the rebuilt indexes are
-                // exactly the migrations' (the equivalence checks compare `sqlite_master` too).
+                // exactly the migrations' (the equivalence checks compare `sqlite_master` too). The
+                // file is new, so a listed index that is missing means the list is stale.
                 for name in Schema.indexesBuiltAfterBulkLoad {
-                    guard
-                        let sql = try String.fetchOne(
-                            db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
-                            arguments: [name])
-                    else { continue }
+                    let lookup = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?"
+                    guard let sql = try String.fetchOne(db, sql: lookup, arguments: [name]) else {
+                        throw ProjectionError.sqlite(
+                            code: 0, message: "the migrated schema has no index \(name) to build after the load",
+                            sql: lookup)
+                    }
                     try db.execute(sql: "DROP INDEX \(name)")
                     indexesToBuild.append(sql)
                 }

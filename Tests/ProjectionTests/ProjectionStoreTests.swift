@@ -87,7 +87,6 @@ struct ProjectionStoreTests {
 
     @Test("a bulk load builds the indexes it went without at close: its schema and rows equal an ordinary store's")
     func bulkLoadBuildsDeferredIndexes() throws {
-        let link = ChainLink(bytes: [UInt8](repeating: 3, count: 32))
         let inputs = (1...6).map { i in
             event(
                 UInt64(i),
@@ -96,21 +95,13 @@ struct ProjectionStoreTests {
                         grantID: "g\(i)", clientID: "c", subject: "s\(i % 2)", scopes: ["openid"],
                         authorizationDetails: nil)))
         }
-        let bulkPath = NSTemporaryDirectory() + "strongroom-bulk-\(UUID().uuidString.prefix(8)).sqlite"
-        defer { try? ProjectionStore.remove(path: bulkPath) }
-        let bulk = try ProjectionStore.open(path: bulkPath, bulkLoad: true)
-        let during = try bulk.dumpAllTables()["sqlite_master"] ?? []
-        #expect(!during.contains { $0.contains("grants_by_subject") }, "dropped for the load")
-        try bulk.apply(inputs, chainHead: link)
-        try bulk.checkpointAndClose()
-
-        try withStore { ordinary in
-            try ordinary.apply(inputs, chainHead: link)
-            let rebuilt = try ProjectionStore.open(path: bulkPath)
-            defer { try? rebuilt.checkpointAndClose() }
-            let (a, b) = (try ordinary.dumpAllTables(), try rebuilt.dumpAllTables())
-            #expect(a["sqlite_master"]?.contains { $0.contains("grants_by_subject") } == true)
-            for table in a.keys.sorted() { #expect(a[table] == b[table], "\(table) differs") }
+        try compareBulkLoad(of: inputs) { during in
+            for index in ["grants_by_subject", "tokens_by_grant"] {
+                #expect(!during.contains { $0.contains(index) }, "\(index) dropped for the load")
+            }
+        } then: { ordinary, rebuilt throws in
+            #expect(
+                try ordinary.dumpAllTables()["sqlite_master"]?.contains { $0.contains("grants_by_subject") } == true)
             #expect(try rebuilt.grants(subject: "s1").map(\.grantID).sorted() == ["g1", "g3", "g5"])
         }
     }
@@ -149,25 +140,37 @@ struct ProjectionStoreTests {
             event(7, .grantRevoked(GrantRevoked(grantID: "g1", revokedBy: "operator", reason: "fraud"))),
             tokens(8, grant: "g1", "4"),
         ]
-        let link = ChainLink(bytes: [UInt8](repeating: 4, count: 32))
-        let bulkPath = NSTemporaryDirectory() + "strongroom-bulk-\(UUID().uuidString.prefix(8)).sqlite"
-        defer { try? ProjectionStore.remove(path: bulkPath) }
-        let bulk = try ProjectionStore.open(path: bulkPath, bulkLoad: true)
-        try bulk.apply(inputs, chainHead: link)
-        try bulk.checkpointAndClose()
-
-        try withStore { live in
-            try live.apply(inputs, chainHead: link)
+        try compareBulkLoad(of: inputs) { live, _ in
             let rows = try live.dumpAllTables()["tokens"] ?? []
             let revoked = rows.filter { $0.contains("status:\"revoked\"") }.map { $0.split(separator: " ")[0] }
             #expect(
                 revoked.sorted() == [
                     "[token_id:\"a-1\"", "[token_id:\"a-2\"", "[token_id:\"r-1\"", "[token_id:\"r-2\"",
                 ])
+        }
+    }
+
+    /// Applies `inputs` to a bulk load (`during` sees its schema before them) and to an ordinary
+    /// store, expects every table and the schema to be equal, then hands both to `then`.
+    func compareBulkLoad(
+        of inputs: [ProjectionInput], during: ([String]) throws -> Void = { _ in },
+        then: (_ ordinary: ProjectionStore, _ rebuilt: ProjectionStore) throws -> Void
+    ) throws {
+        let link = ChainLink(bytes: [UInt8](repeating: 3, count: 32))
+        let bulkPath = NSTemporaryDirectory() + "strongroom-bulk-\(UUID().uuidString.prefix(8)).sqlite"
+        defer { try? ProjectionStore.remove(path: bulkPath) }
+        let bulk = try ProjectionStore.open(path: bulkPath, bulkLoad: true)
+        try during(try bulk.dumpAllTables()["sqlite_master"] ?? [])
+        try bulk.apply(inputs, chainHead: link)
+        try bulk.checkpointAndClose()
+
+        try withStore { ordinary in
+            try ordinary.apply(inputs, chainHead: link)
             let rebuilt = try ProjectionStore.open(path: bulkPath)
             defer { try? rebuilt.checkpointAndClose() }
-            let (a, b) = (try live.dumpAllTables(), try rebuilt.dumpAllTables())
+            let (a, b) = (try ordinary.dumpAllTables(), try rebuilt.dumpAllTables())
             for table in a.keys.sorted() { #expect(a[table] == b[table], "\(table) differs") }
+            try then(ordinary, rebuilt)
         }
     }
 }
