@@ -102,6 +102,8 @@ public indirect enum EventBody: Sendable, Equatable {
         return state
     }
 
+    /// The events of every authorization are read member by member (`PayloadReader.swift`: the same
+    /// values and the same failures, without the `Codable` containers); the rest through `Codable`.
     static func decode(type: String, schemaVersion: UInt16, payload: UnsafeRawBufferPointer) throws -> EventBody {
         let d = EventJSONDecoder()
         guard schemaVersion == 1 else {
@@ -114,10 +116,10 @@ public indirect enum EventBody: Sendable, Equatable {
         case "client.updated": return .clientUpdated(try d.decode(ClientUpdated.self, from: payload))
         case "client.removed": return .clientRemoved(try d.decode(ClientRemoved.self, from: payload))
         case "user.added": return .userAdded(try d.decode(UserAdded.self, from: payload))
-        case "par.pushed": return .parPushed(try d.decode(ParPushed.self, from: payload))
-        case "authorization.code_issued": return .codeIssued(try d.decode(CodeIssued.self, from: payload))
-        case "grant.created": return .grantCreated(try d.decode(GrantCreated.self, from: payload))
-        case "token.issued": return .tokensIssued(try d.decode(TokensIssued.self, from: payload))
+        case "par.pushed": return .parPushed(try ParPushed.read(from: payload))
+        case "authorization.code_issued": return .codeIssued(try CodeIssued.read(from: payload))
+        case "grant.created": return .grantCreated(try GrantCreated.read(from: payload))
+        case "token.issued": return .tokensIssued(try TokensIssued.read(from: payload))
         case "grant.revoked": return .grantRevoked(try d.decode(GrantRevoked.self, from: payload))
         case "authorization.rejected":
             return .authorizationRejected(try d.decode(AuthorizationRejected.self, from: payload))

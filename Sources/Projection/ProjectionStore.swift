@@ -199,7 +199,21 @@ public final class ProjectionStore: Sendable {
     /// Applies `inputs` (consecutive, in sequence order) in one transaction and records `chainHead`
     /// as the link after the last of them. Inputs at or below the stored sequence are skipped.
     public func apply(_ inputs: [ProjectionInput], chainHead: ChainLink) throws {
-        guard let last = inputs.last else { return }
+        remember(try applyLeavingMemory(inputs, chainHead: chainHead))
+    }
+
+    /// What a transaction of ``applyLeavingMemory(_:chainHead:)`` changed in rows the store keeps
+    /// in memory (`RecentRows`), for ``remember(_:)``.
+    public struct CommittedChanges: Sendable {
+        fileprivate let changes: [RecentRows.Change]
+    }
+
+    /// ``apply(_:chainHead:)`` without updating the rows kept in memory: the caller passes the result
+    /// to ``remember(_:)``, in commit order, before it relies on those rows or lets anyone else (the
+    /// Ledger's answerer does it before answering the cycle's commands, so that the projector's
+    /// next transaction overlaps it). Until then the memory lags SQLite, never leads it.
+    public func applyLeavingMemory(_ inputs: [ProjectionInput], chainHead: ChainLink) throws -> CommittedChanges {
+        guard let last = inputs.last else { return CommittedChanges(changes: []) }
         let changes = try pool.write { db in
             var lastSequence = try Self.readLastSequence(db)
             guard let connection = db.sqliteConnection else { throw ProjectionError.noConnection }
@@ -223,8 +237,12 @@ public final class ProjectionStore: Sendable {
             ).execute(arguments: [Int64(lastSequence), chainHead.hex, time])
             return applier.takeRecentChanges()
         }
-        // Committed: the remembered rows follow.
-        recentRows?.absorb(changes)
+        return CommittedChanges(changes: changes)
+    }
+
+    /// Makes a committed transaction's changes to the rows kept in memory.
+    public func remember(_ committed: CommittedChanges) {
+        if !committed.changes.isEmpty { recentRows?.absorb(committed.changes) }
     }
 
     /// Every table's rows, each rendered as one line, ordered by primary key, and under

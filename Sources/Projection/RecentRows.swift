@@ -44,7 +44,7 @@ final class RecentRows: Sendable {
     }
 
     /// One row change of a transaction, in the order the transaction made them.
-    enum Change {
+    enum Change: Sendable {
         case pushed(PushedRequestRow)
         /// `UPDATE par_requests SET used_sequence = ? … AND used_sequence IS NULL`
         case used(requestID: String, sequence: Int64)

@@ -5,7 +5,8 @@ import Testing
 // Codable: their bytes must be exactly EventJSONEncoder's, for every combination of present and
 // absent members and for strings that need escaping.
 
-private struct Values {
+/// Random payloads of the hand-written types (also used by `PayloadReaderTests`).
+struct PayloadValues {
     var rng: SeededGenerator
     /// Strings that exercise every escaping path: quotes, backslashes, control characters (short
     /// and `\u00XX` forms), `/`, non-ASCII, empty, and runs longer than the 8-byte scan.
@@ -18,7 +19,7 @@ private struct Values {
     mutating func string() -> String {
         rng.next() % 3 == 0 ? Self.tricky[Int(rng.next() % UInt64(Self.tricky.count))] : randomString(&rng)
     }
-    mutating func maybe<T>(_ make: (inout Values) -> T) -> T? { rng.next() % 2 == 0 ? nil : make(&self) }
+    mutating func maybe<T>(_ make: (inout PayloadValues) -> T) -> T? { rng.next() % 2 == 0 ? nil : make(&self) }
     mutating func optionalString() -> String? { maybe { $0.string() } }
     mutating func int() -> Int64 {
         switch rng.next() % 4 {
@@ -70,6 +71,31 @@ private struct Values {
     }
 }
 
+/// Values of the hand-written types with every stored property set (nested ones too): a member
+/// added later without its line in PayloadWriter.swift or PayloadReader.swift is missed by these.
+enum FullPayloads {
+    static let evidence = ClientEvidence(
+        authMethod: "private_key_jwt", clientAssertion: "a.b.c", assertionJTI: "j1", assertionExpiresAtMicros: 5,
+        certificateThumbprint: "x5t", dpopProof: "d.e.f", dpopJTI: "j2", dpopJKT: "jkt")
+    static let par = ParPushed(
+        clientID: "c", requestID: "r", requestURIHash: "h", expiresAtMicros: 1, scope: "openid",
+        redirectURI: "https://c/cb", codeChallenge: "cc", codeChallengeMethod: "S256", state: "s", nonce: "n",
+        dpopJKT: "jkt", requestObject: "ro", acrValues: "acr", essentialACR: "eacr", claims: "{}", prompt: "login",
+        maxAgeSeconds: 60, authorizationDetails: "[]", evidence: evidence, responseType: "code",
+        grantManagementAction: "merge", grantID: "g")
+    static let code = CodeIssued(
+        clientID: "c", subject: "u", grantID: "g", codeID: "k", codeHash: "h", expiresAtMicros: 2, scope: "openid",
+        redirectURI: "https://c/cb", dpopJKT: "jkt", authTimeMicros: 3, acr: "sca", amr: ["pwd", "otp"],
+        requestID: "r", codeChallenge: "cc", nonce: "n", sessionID: "sid", grantManagementAction: "create")
+    static let grant = GrantCreated(
+        grantID: "g", clientID: "c", subject: "u", scopes: ["openid"], authorizationDetails: "[]")
+    static let tokens = TokensIssued(
+        grantID: "g", clientID: "c", subject: "u", grantType: "authorization_code", accessTokenID: "a",
+        accessTokenHash: "ah", accessTokenExpiresAtMicros: 4, refreshTokenID: "r", refreshTokenHash: "rh",
+        scope: "openid", tokenType: "DPoP", confirmation: Confirmation(jkt: "jkt", x5tS256: "x5t"), codeID: "k",
+        presentedRefreshTokenID: "p", idTokenIssued: true, evidence: evidence)
+}
+
 /// The payload bytes the journal gets (through the event codec) and what Codable writes.
 private func payloads<T: Encodable>(_ body: EventBody, _ value: T) throws -> (written: [UInt8], codable: [UInt8]) {
     let event = NewEvent(stream: .grant("g"), actor: .system, body: body)
@@ -104,7 +130,7 @@ private func everyMemberSet(_ value: Any, path: String = "") -> [String] {
 struct PayloadWriterTests {
     @Test("2,000 random events of each hand-written type: identical bytes, and they decode back equal")
     func randomValues() throws {
-        var values = Values(rng: SeededGenerator(state: 0x5EED))
+        var values = PayloadValues(rng: SeededGenerator(state: 0x5EED))
         for _ in 0..<2_000 {
             let par = values.parPushed()
             let code = values.codeIssued()
@@ -129,32 +155,18 @@ struct PayloadWriterTests {
 
     @Test("with every member present (the fixtures fill every stored property), and with every optional absent")
     func everyMember() throws {
-        let evidence = ClientEvidence(
-            authMethod: "private_key_jwt", clientAssertion: "a.b.c", assertionJTI: "j1", assertionExpiresAtMicros: 5,
-            certificateThumbprint: "x5t", dpopProof: "d.e.f", dpopJTI: "j2", dpopJKT: "jkt")
-        let par = ParPushed(
-            clientID: "c", requestID: "r", requestURIHash: "h", expiresAtMicros: 1, scope: "openid",
-            redirectURI: "https://c/cb", codeChallenge: "cc", codeChallengeMethod: "S256", state: "s", nonce: "n",
-            dpopJKT: "jkt", requestObject: "ro", acrValues: "acr", essentialACR: "eacr", claims: "{}", prompt: "login",
-            maxAgeSeconds: 60, authorizationDetails: "[]", evidence: evidence, responseType: "code",
-            grantManagementAction: "merge", grantID: "g")
-        let code = CodeIssued(
-            clientID: "c", subject: "u", grantID: "g", codeID: "k", codeHash: "h", expiresAtMicros: 2, scope: "openid",
-            redirectURI: "https://c/cb", dpopJKT: "jkt", authTimeMicros: 3, acr: "sca", amr: ["pwd", "otp"],
-            requestID: "r", codeChallenge: "cc", nonce: "n", sessionID: "sid", grantManagementAction: "create")
-        let grant = GrantCreated(
-            grantID: "g", clientID: "c", subject: "u", scopes: ["openid"], authorizationDetails: "[]")
-        let tokens = TokensIssued(
-            grantID: "g", clientID: "c", subject: "u", grantType: "authorization_code", accessTokenID: "a",
-            accessTokenHash: "ah", accessTokenExpiresAtMicros: 4, refreshTokenID: "r", refreshTokenHash: "rh",
-            scope: "openid", tokenType: "DPoP", confirmation: Confirmation(jkt: "jkt", x5tS256: "x5t"), codeID: "k",
-            presentedRefreshTokenID: "p", idTokenIssued: true, evidence: evidence)
+        let (par, code, grant, tokens) = (
+            FullPayloads.par, FullPayloads.code, FullPayloads.grant, FullPayloads.tokens
+        )
         for value in [par, code, grant, tokens] as [Any] {
             #expect(everyMemberSet(value) == [], "\(type(of: value)): set these in the fixture")
         }
         func check<T: Encodable>(_ body: EventBody, _ value: T) throws {
             let pair = try payloads(body, value)
             #expect(pair.written == pair.codable, "\(body.type)")
+            // Read back member by member (PayloadReader.swift): a member without its line there is lost.
+            let event = NewEvent(stream: .grant("g"), actor: .system, body: body)
+            #expect(try EventCodec.decode(try EventCodec.encode(event), sequence: 1, timeMicros: 1).body == body)
         }
         try check(.parPushed(par), par)
         try check(.codeIssued(code), code)

@@ -131,24 +131,33 @@ final class _EventJSONDecoderState {
     /// The value node of `name` in `object`, or nil. Starts at the object's hint and wraps
     /// around, so keys asked for in document order are found at the first comparison.
     func find(_ name: String, in object: Int) -> Int? {
+        guard nodes[object].count > 0 else { return nil }
+        var name = name
+        return name.withUTF8 { find($0, in: object) }
+    }
+
+    /// `find` for a key known at compile time (the member-wise readers of `PayloadReader.swift`).
+    @inline(__always)
+    func find(_ name: StaticString, in object: Int) -> Int? {
+        find(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), in: object)
+    }
+
+    func find(_ key: UnsafeBufferPointer<UInt8>, in object: Int) -> Int? {
         let pairs = Int(nodes[object].count)
         guard pairs > 0 else { return nil }
-        var name = name
-        return name.withUTF8 { key -> Int? in
-            let first = object + 1
-            let end = Int(nodes[object].next)
-            var candidate = Int(nodes[object].hint)
-            for _ in 0..<pairs {
-                let value = candidate + 1
-                let following = Int(nodes[value].next)
-                if matches(candidate, key) {
-                    nodes[object].hint = UInt32(truncatingIfNeeded: following < end ? following : first)
-                    return value
-                }
-                candidate = following < end ? following : first
+        let first = object + 1
+        let end = Int(nodes[object].next)
+        var candidate = Int(nodes[object].hint)
+        for _ in 0..<pairs {
+            let value = candidate + 1
+            let following = Int(nodes[value].next)
+            if matches(candidate, key) {
+                nodes[object].hint = UInt32(truncatingIfNeeded: following < end ? following : first)
+                return value
             }
-            return nil
+            candidate = following < end ? following : first
         }
+        return nil
     }
 
     @inline(__always)
