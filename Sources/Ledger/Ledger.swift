@@ -592,6 +592,7 @@ public final class Ledger: @unchecked Sendable {
             answerCondition.lock()
             while answerItems.count >= configuration.answererBacklogMax { answerCondition.wait() }
             answerItems.append(contentsOf: items)
+            items.removeAll()  // the answerer holds the last references, so the freeing is its work
             answerCondition.broadcast()
             answerCondition.unlock()
         }
