@@ -93,21 +93,13 @@ public final class Ledger: @unchecked Sendable {
     private let commitCondition = NSCondition()
     private var commitItems: [CommitItem] = []
     private var appenderDone = false
-    private var committerDone = false
-
-    // Committer ↔ projector, guarded by `projectCondition`.
-    private let projectCondition = NSCondition()
-    private var projectItems: [CommitItem] = []
-    private var projectorDone = false
     private var durable: UInt64
     private var counters = Statistics()
 
-    // Projector ↔ answerer, guarded by `answerCondition`.
-    private let answerCondition = NSCondition()
-    private var answerItems: [CommitItem] = []
-    /// The projector has handed over its last cycle.
-    private var projectorHandedOverAll = false
-    private var answererDone = false
+    /// Committer → projector: synced cycles.
+    private let toProjector: HandOff<CommitItem>
+    /// Projector → answerer: projected cycles.
+    private let toAnswerer: HandOff<CommitItem>
 
     /// Set once, when the Ledger stops after a failure.
     private let failureState = Mutex<String?>(nil)
@@ -142,6 +134,8 @@ public final class Ledger: @unchecked Sendable {
         self.recoveryReport = journal.recoveryReport
         self.durable = journal.lastSequence
         self.lastTimeMicros = journal.lastTimeMicros
+        self.toProjector = HandOff(backlogMax: configuration.projectorBacklogMax)
+        self.toAnswerer = HandOff(backlogMax: configuration.answererBacklogMax)
     }
 
     /// Opens the journal (recovering it), catches the projection up (rebuilding it if it does not
@@ -303,12 +297,8 @@ public final class Ledger: @unchecked Sendable {
         commitCondition.lock()
         while !appenderDone { commitCondition.wait() }
         commitCondition.unlock()
-        projectCondition.lock()
-        while !(committerDone && projectorDone) { projectCondition.wait() }
-        projectCondition.unlock()
-        answerCondition.lock()
-        while !answererDone { answerCondition.wait() }
-        answerCondition.unlock()
+        toProjector.waitUntilConsumed()
+        toAnswerer.waitUntilConsumed()
         do {
             try journal.close(nowMicros: nextTime())
             // The final checkpoint belongs in the projection too (replay equivalence after a clean stop).
@@ -538,35 +528,15 @@ public final class Ledger: @unchecked Sendable {
             counters.syncs += 1
             counters.syncMicros += UInt64(synced - syncStart)
             commitCondition.unlock()
-            // Durable: hand over to the projector (which projects, then answers), so that the next
-            // sync overlaps this projection.
-            projectCondition.lock()
-            while projectItems.count >= configuration.projectorBacklogMax && failureReason == nil {
-                projectCondition.wait()
-            }
-            projectItems.append(contentsOf: items)
-            projectCondition.broadcast()
-            projectCondition.unlock()
+            // Durable: hand over to the projector (then the answerer), so that the next sync
+            // overlaps this projection.
+            toProjector.put(items, unless: { failureReason != nil })
         }
-        projectCondition.lock()
-        committerDone = true
-        projectCondition.broadcast()
-        projectCondition.unlock()
+        toProjector.finishProducing()
     }
 
     private func projectorLoop() {
-        while true {
-            projectCondition.lock()
-            while projectItems.isEmpty && !committerDone {
-                projectCondition.wait()
-            }
-            var items = projectItems
-            projectItems.removeAll(keepingCapacity: true)
-            let finished = items.isEmpty && committerDone
-            projectCondition.broadcast()  // the committer may wait for room
-            projectCondition.unlock()
-            if finished { break }
-
+        while var items = toProjector.take() {
             let projectStart = clock.monotonicMicros()
             if configuration.projectionEnabled, failureReason == nil, let head = items.last?.head {
                 let inputs = items.count == 1 ? items[0].inputs : items.flatMap(\.inputs)
@@ -588,39 +558,17 @@ public final class Ledger: @unchecked Sendable {
             commitCondition.unlock()
             // Updating the rows the projection keeps in memory, resuming every caller and freeing
             // the cycle's commands and events (~35 % of this thread's time when it did them itself)
-            // overlap the next transaction.
-            answerCondition.lock()
-            while answerItems.count >= configuration.answererBacklogMax { answerCondition.wait() }
-            answerItems.append(contentsOf: items)
-            items.removeAll()  // the answerer holds the last references, so the freeing is its work
-            answerCondition.broadcast()
-            answerCondition.unlock()
+            // overlap the next transaction. `consume`: the answerer holds the last references.
+            toAnswerer.put(consume items)
         }
-        answerCondition.lock()
-        projectorHandedOverAll = true
-        answerCondition.broadcast()
-        answerCondition.unlock()
-        projectCondition.lock()
-        projectorDone = true
-        projectCondition.broadcast()
-        projectCondition.unlock()
+        toAnswerer.finishProducing()
+        toProjector.finishConsuming()
     }
 
     /// Answers the commands of projected cycles (after their events are durable and projected) and
     /// frees them.
     private func answererLoop() {
-        while true {
-            answerCondition.lock()
-            while answerItems.isEmpty && !projectorHandedOverAll {
-                answerCondition.wait()
-            }
-            var items = answerItems
-            answerItems.removeAll(keepingCapacity: true)
-            let finished = items.isEmpty && projectorHandedOverAll
-            answerCondition.broadcast()  // the projector may wait for room
-            answerCondition.unlock()
-            if finished { break }
-
+        while var items = toAnswerer.take() {
             let answerStart = clock.monotonicMicros()
             // The remembered rows first, then the overlay may go (`projectedPass`), then the answers:
             // a decision or a read never finds the memory behind what it was told.
@@ -633,10 +581,7 @@ public final class Ledger: @unchecked Sendable {
             counters.answerMicros += UInt64(answered - answerStart)
             commitCondition.unlock()
         }
-        answerCondition.lock()
-        answererDone = true
-        answerCondition.broadcast()
-        answerCondition.unlock()
+        toAnswerer.finishConsuming()
     }
 
     private func fail(_ why: String) {
@@ -648,12 +593,8 @@ public final class Ledger: @unchecked Sendable {
         commitCondition.lock()
         commitCondition.broadcast()
         commitCondition.unlock()
-        projectCondition.lock()
-        projectCondition.broadcast()
-        projectCondition.unlock()
-        answerCondition.lock()
-        answerCondition.broadcast()
-        answerCondition.unlock()
+        toProjector.wake()
+        toAnswerer.wake()
     }
 
     private func checkpointWaitSeconds() -> Double {

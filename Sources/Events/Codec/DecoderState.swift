@@ -131,7 +131,6 @@ final class _EventJSONDecoderState {
     /// The value node of `name` in `object`, or nil. Starts at the object's hint and wraps
     /// around, so keys asked for in document order are found at the first comparison.
     func find(_ name: String, in object: Int) -> Int? {
-        guard nodes[object].count > 0 else { return nil }
         var name = name
         return name.withUTF8 { find($0, in: object) }
     }

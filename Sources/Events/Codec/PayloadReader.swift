@@ -109,6 +109,8 @@ extension ClientEvidence: MemberRead {
 
 extension ParPushed: MemberRead {
     init(members m: PayloadMembers) throws {
+        // Read into locals first: the initializer's parameters are not in declaration order, and
+        // the first member that fails must be the one the synthesized `init(from:)` reports.
         let clientID = try m.string("clientID")
         let requestID = try m.string("requestID")
         let requestURIHash = try m.string("requestURIHash")
