@@ -314,18 +314,24 @@ public final class Ledger: @unchecked Sendable {
     // MARK: threads
 
     private func start() {
-        let appender = Thread { [self] in appenderLoop() }
-        appender.name = "strongroom-ledger-appender"
-        appender.start()
-        let committer = Thread { [self] in committerLoop() }
-        committer.name = "strongroom-ledger-committer"
-        committer.start()
-        let projector = Thread { [self] in projectorLoop() }
-        projector.name = "strongroom-ledger-projector"
-        projector.start()
-        let answerer = Thread { [self] in answererLoop() }
-        answerer.name = "strongroom-ledger-answerer"
-        answerer.start()
+        Self.startThread(.appender) { [self] in appenderLoop() }
+        Self.startThread(.committer) { [self] in committerLoop() }
+        Self.startThread(.projector) { [self] in projectorLoop() }
+        Self.startThread(.answerer) { [self] in answererLoop() }
+    }
+
+    /// Starts `body` on a thread of its own, named as `thread` says. On Linux the name is set from
+    /// the thread itself, through `/proc/thread-self/comm`: Foundation does not pass a name given
+    /// before `start` to the system, and Swift does not see `pthread_setname_np`.
+    private static func startThread(_ thread: LedgerThread, _ body: @escaping @Sendable () -> Void) {
+        let started = Thread {
+            #if os(Linux)
+                try? thread.rawValue.write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+            #endif
+            body()
+        }
+        started.name = thread.rawValue
+        started.start()
     }
 
     private func nextTime() -> Int64 {
@@ -601,6 +607,15 @@ public final class Ledger: @unchecked Sendable {
         let due = journal.lastCheckpointTimeMicros + configuration.checkpointIntervalMicros - clock.nowMicros()
         return max(0.05, min(Double(due) / 1_000_000, 5))
     }
+}
+
+/// The Ledger's threads, by the names `top -H`, `ps -L` and profilers show (Linux keeps at most 15
+/// bytes of a thread's name and refuses a longer one, so they are short).
+public enum LedgerThread: String, CaseIterable, Sendable {
+    case appender = "sr-appender"
+    case committer = "sr-committer"
+    case projector = "sr-projector"
+    case answerer = "sr-answerer"
 }
 
 /// One appender pass, handed to the committer.

@@ -101,6 +101,28 @@ struct LedgerTests {
         lock.release()
     }
 
+    #if os(Linux)
+        @Test("the Ledger's threads carry their names, as top -H and profilers show them")
+        func threadNames() async throws {
+            let dir = TempDir()
+            defer { dir.cleanup() }
+            let (ledger, lock) = try openLedger(dir.path, signer: P256CheckpointSigner(privateKey: .init()))
+            // An answered command has passed through all four threads, each named as it started.
+            try await ledger.execute(
+                RegisterClient(clientID: "tpp-1", metadata: "{}", via: "cli", actor: .operator("ops")))
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+            let names = Set(
+                tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+                    .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+            for thread in LedgerThread.allCases {
+                #expect(thread.rawValue.utf8.count <= 15, "Linux refuses a thread name over 15 bytes")
+                #expect(names.contains(thread.rawValue), "no thread named \(thread.rawValue)")
+            }
+            ledger.close()
+            lock.release()
+        }
+    #endif
+
     @Test(
         "checkpoints come at least every checkpointRecordsMax records, whatever the time; checkpointNow writes one and answers once it is durable"
     )

@@ -48,6 +48,7 @@ struct JournalBench: AsyncParsableCommand {
         let signer = P256CheckpointSigner(privateKey: P256.Signing.PrivateKey())
         let ledger = try Ledger.open(configuration: config, signer: signer, logger: logger)
         let startStats = ledger.statistics
+        let startCPU = ThreadCPU.byName()
 
         let appended = SharedCounter()
         let target = events
@@ -67,6 +68,7 @@ struct JournalBench: AsyncParsableCommand {
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let stats = ledger.statistics
+        let endCPU = ThreadCPU.byName()  // before `close`, while the Ledger's threads are alive
         ledger.close()
 
         let eventCount = stats.events - startStats.events
@@ -84,10 +86,25 @@ struct JournalBench: AsyncParsableCommand {
         print(
             "per_commit_cycle_ms: decide+encode=\(perCycle(stats.decideMicros, startStats.decideMicros)) write=\(perCycle(stats.writeMicros, startStats.writeMicros)) fdatasync=\(perCycle(stats.syncMicros, startStats.syncMicros)) projection=\(perCycle(stats.projectMicros, startStats.projectMicros)) answer=\(perCycle(stats.answerMicros, startStats.answerMicros))"
         )
+        print(Self.cpuLine(start: startCPU, end: endCPU, seconds: seconds, events: eventCount))
         print("p50_commit_ms=\(String(format: "%.2f", histograms.quantileMillis(0.5)))")
         print(
             "journal.append events_per_s=\(Int(Double(eventCount) / seconds)) p99_commit_ms=\(String(format: "%.2f", histograms.quantileMillis(0.99))) compression_ratio=\(String(format: "%.2f", raw / max(stored, 1))) bytes_per_event_stored=\(Int(stored / Double(max(eventCount, 1))))"
         )
+    }
+
+    /// `cpu.measured`: the cores the process used over the run, and its CPU time per event (µs), in
+    /// all and for each of the Ledger's threads; `writers_and_other` is the rest (the writers' tasks
+    /// on Swift's cooperative pool: generating and encoding events, awaiting their answers).
+    static func cpuLine(start: [String: Double], end: [String: Double], seconds: Double, events: UInt64) -> String {
+        func used(_ name: String) -> Double { (end[name] ?? 0) - (start[name] ?? 0) }
+        let total = end.keys.reduce(0) { $0 + used($1) }
+        let ledger = LedgerThread.allCases.map { (name: String($0.rawValue.dropFirst(3)), seconds: used($0.rawValue)) }
+        let perEvent = { (s: Double) in String(format: "%.2f", s * 1e6 / Double(max(events, 1))) }
+        let parts = ledger.map { "\($0.name)=\(perEvent($0.seconds))" }
+        let other = total - ledger.reduce(0) { $0 + $1.seconds }
+        return "cpu.measured cores=\(String(format: "%.2f", total / seconds)) cpu_us_per_event=\(perEvent(total)) "
+            + parts.joined(separator: " ") + " writers_and_other=\(perEvent(other))"
     }
 
     /// One writer: `inFlight` sequential submitters, each awaiting its command's durable

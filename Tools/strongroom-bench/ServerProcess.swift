@@ -129,6 +129,25 @@ enum ProcessCPU {
     }
 }
 
+/// On-CPU time of this process's threads, summed by thread name (Linux: `/proc/self/task`).
+enum ThreadCPU {
+    /// Seconds each thread name has run (from `schedstat`: nanoseconds, not clock ticks). Threads
+    /// that have exited are not counted: take both snapshots while the threads measured are alive.
+    static func byName() -> [String: Double] {
+        var out: [String: Double] = [:]
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return out }
+        for task in tasks {
+            let dir = "/proc/self/task/\(task)/"
+            guard let comm = try? String(contentsOfFile: dir + "comm", encoding: .utf8),
+                let stat = try? String(contentsOfFile: dir + "schedstat", encoding: .utf8),
+                let first = stat.split(separator: " ").first, let nanoseconds = Double(first)
+            else { continue }
+            out[comm.trimmingCharacters(in: .whitespacesAndNewlines), default: 0] += nanoseconds / 1e9
+        }
+        return out
+    }
+}
+
 /// Runs the `strongroom` command-line tool (admin commands) and returns its standard output.
 enum StrongroomCLI {
     static func run(binary: String, arguments: [String], stdin: String?) throws -> String {
