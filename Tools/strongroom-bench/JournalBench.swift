@@ -99,7 +99,7 @@ struct JournalBench: AsyncParsableCommand {
     static func cpuLine(start: [String: Double], end: [String: Double], seconds: Double, events: UInt64) -> String {
         func used(_ name: String) -> Double { (end[name] ?? 0) - (start[name] ?? 0) }
         let total = end.keys.reduce(0) { $0 + used($1) }
-        let ledger = LedgerThread.allCases.map { (name: String($0.rawValue.dropFirst(3)), seconds: used($0.rawValue)) }
+        let ledger = LedgerThread.allCases.map { (name: "\($0)", seconds: used($0.rawValue)) }
         let perEvent = { (s: Double) in String(format: "%.2f", s * 1e6 / Double(max(events, 1))) }
         let parts = ledger.map { "\($0.name)=\(perEvent($0.seconds))" }
         let other = total - ledger.reduce(0) { $0 + $1.seconds }
